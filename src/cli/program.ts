@@ -1,0 +1,12 @@
+// Builds the commander program: one file per command, each exporting register().
+
+import { Command } from 'commander';
+import { version } from '../info.js';
+import { register as registerInfo } from './info.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('taskroute').description('route each prompt to the LLM that should answer it').version(version());
+  registerInfo(program);
+  return program;
+}

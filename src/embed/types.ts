@@ -1,0 +1,21 @@
+// The embedder interface: texts in, L2-normalised row-major Float32Array[n × dim] out.
+// An embedder's state travels inside the router artifact.
+
+export type TensorData = Float32Array | Int32Array;
+
+export interface EmbedderState {
+  kind: string;
+  /** JSON-serialisable settings (never secrets: API keys stay in the environment). */
+  config: Record<string, unknown>;
+  tensors: Record<string, TensorData>;
+}
+
+export interface Embedder {
+  readonly kind: string;
+  readonly dim: number;
+  /** Fits on the training prompts (TF·IDF, projection); a no-op for remote embedders. */
+  fit(texts: string[]): Promise<void>;
+  /** [texts.length × dim], row-major, each row L2-normalised. */
+  embed(texts: string[]): Promise<Float32Array>;
+  state(): EmbedderState;
+}

@@ -1,0 +1,75 @@
+// The one router interface. A router maps embeddings to per-model quality and cost
+// estimates; turning estimates into choices is the policy's job (src/policy).
+
+import type { TensorData } from '../embed/types.js';
+import type { Progress } from '../progress.js';
+
+/** Labelled rows for fitting; all arrays row-major. */
+export interface LabelledSet {
+  /** [n × dim] L2-normalised embeddings. */
+  X: Float32Array;
+  n: number;
+  dim: number;
+  /** [n × M] quality in [0, 1]. */
+  scores: Float32Array;
+  /** [n × M] cost in USD. */
+  costs: Float32Array;
+  /** Task label per row ('' when unknown). */
+  tasks: string[];
+  /** Taxonomy leaf per row, when known (TRouter). */
+  leaves?: string[];
+  /** The prompts (routers that need text, e.g. TRouter's task descriptions, may use them). */
+  prompts?: string[];
+}
+
+export interface TrainSet extends LabelledSet {
+  models: string[];
+  /** Held-out rows from inside the training data for model selection (never the test split). */
+  val?: LabelledSet;
+  seed: number;
+  /** Threads for native training (0: default). */
+  threads?: number;
+  progress?: Progress;
+}
+
+export interface Estimate {
+  /** [n × M] estimated quality. */
+  quality: Float32Array;
+  /** [n × M] estimated cost in USD. */
+  cost: Float32Array;
+  n: number;
+  models: number;
+}
+
+/** Labels of the rows being estimated; only label-reading routers (oracle) use them. */
+export interface EstimateContext {
+  scores?: Float32Array;
+  costs?: Float32Array;
+  tasks?: string[];
+}
+
+export interface RouterState {
+  method: string;
+  models: string[];
+  /** JSON-serialisable hyperparameters and small state. */
+  config: Record<string, unknown>;
+  tensors: Record<string, TensorData>;
+}
+
+export interface Router {
+  readonly name: string;
+  /** Set after fit(); column order of every estimate. */
+  readonly models: string[];
+  fit(train: TrainSet): Promise<void>;
+  estimate(X: Float32Array, n: number, ctx?: EstimateContext): Promise<Estimate>;
+  state(): RouterState;
+}
+
+export interface RouterFactory {
+  name: string;
+  description: string;
+  /** True for upper bounds that read the labels of the rows they estimate. */
+  readsLabels?: boolean;
+  create(options?: Record<string, unknown>): Router;
+  fromState(state: RouterState): Router;
+}

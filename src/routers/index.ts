@@ -1,0 +1,11 @@
+// Registers every built-in router with the registry (imported once by the package root).
+
+import { registerRouter, hasRouter } from './registry.js';
+import { baselineFactories } from './baselines.js';
+import { kmeansFactory } from './kmeans.js';
+import { mfFactory } from './mf.js';
+
+for (const f of [...baselineFactories, kmeansFactory, mfFactory]) if (!hasRouter(f.name)) registerRouter(f);
+
+export { getRouterFactory, routerNames, registerRouter } from './registry.js';
+export type { Router, RouterFactory, RouterState, TrainSet, Estimate, LabelledSet } from './types.js';

@@ -112,3 +112,18 @@ export const baselineFactories: RouterFactory[] = [
   factory('best-single', 'always the model with the highest mean train score', () => new BestSingleRouter()),
   factory('oracle', "upper bound: each prompt's best model, read from the test labels", () => new OracleRouter(), true),
 ];
+
+/**
+ * Adaptive (the cold-start baseline of TRouter's evaluation): no prompt features, only
+ * the user's cost tolerance — estimates are every model's mean train quality and cost,
+ * so each λ picks the model with the best static trade-off.
+ */
+export class AdaptiveRouter extends MeanCostRouter {
+  readonly name = 'adaptive';
+  async estimate(_X: Float32Array, n: number): Promise<Estimate> {
+    assertFitted(this.models, this.name);
+    return { quality: repeatRow(this.meanQuality, n), cost: repeatRow(this.meanCost, n), n, models: this.models.length };
+  }
+}
+
+baselineFactories.push(factory('adaptive', "picks by the user's cost tolerance from mean train quality and cost", () => new AdaptiveRouter()));

@@ -10,12 +10,20 @@ export interface EmbedderState {
   tensors: Record<string, TensorData>;
 }
 
+/** What the caller knows about the texts besides their text. */
+export interface EmbedContext {
+  /** Precomputed vectors for exactly these texts ([texts.length × dim]), e.g. the records' `embedding` fields. */
+  embeddings?: Float32Array;
+  /** Progress for long batches. */
+  progress?: import('../progress.js').Progress;
+}
+
 export interface Embedder {
   readonly kind: string;
   readonly dim: number;
   /** Fits on the training prompts (TF·IDF, projection); a no-op for remote embedders. */
   fit(texts: string[]): Promise<void>;
   /** [texts.length × dim], row-major, each row L2-normalised. */
-  embed(texts: string[]): Promise<Float32Array>;
+  embed(texts: string[], ctx?: EmbedContext): Promise<Float32Array>;
   state(): EmbedderState;
 }

@@ -8,6 +8,8 @@ export interface EmbedderState {
   /** JSON-serialisable settings (never secrets: API keys stay in the environment). */
   config: Record<string, unknown>;
   tensors: Record<string, TensorData>;
+  /** Optional shapes of the tensors (e.g. [rows, cols]), written into the artifact for Python readers. */
+  shapes?: Record<string, number[]>;
 }
 
 /** What the caller knows about the texts besides their text. */

@@ -54,6 +54,8 @@ export interface RouterState {
   /** JSON-serialisable hyperparameters and small state. */
   config: Record<string, unknown>;
   tensors: Record<string, TensorData>;
+  /** Optional shapes of the tensors (e.g. [rows, cols]), written into the artifact for Python readers. */
+  shapes?: Record<string, number[]>;
 }
 
 export interface Router {

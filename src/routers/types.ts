@@ -58,6 +58,15 @@ export interface RouterState {
   shapes?: Record<string, number[]>;
 }
 
+/** One latent task a router assigns a prompt to (FineRouter's tasks, TRouter's taxonomy leaves). */
+export interface TaskExplanation {
+  /** Task id (e.g. "t12" or a taxonomy leaf id). */
+  id: string;
+  /** Human-readable label (e.g. the dominant dataset task of a discovered cluster, or a leaf path). */
+  label: string;
+  probability: number;
+}
+
 export interface Router {
   readonly name: string;
   /** Set after fit(); column order of every estimate. */
@@ -65,6 +74,10 @@ export interface Router {
   fit(train: TrainSet): Promise<void>;
   estimate(X: Float32Array, n: number, ctx?: EstimateContext): Promise<Estimate>;
   state(): RouterState;
+  /** For routers with task variables: the `top` most likely tasks of each row. */
+  explain?(X: Float32Array, n: number, top: number): Promise<TaskExplanation[][]>;
+  /** Method-specific figures after fit (e.g. the task classifier's top-1/top-5 accuracy). */
+  diagnostics?(): Record<string, number | string>;
 }
 
 export interface RouterFactory {

@@ -2,7 +2,7 @@
 // Renders a compare report (HTML from `taskroute compare --report`) to a PNG with headless
 // Chromium, for the docs: node scripts/screenshot-report.mjs REPORT.html OUT.png [--width 1280]
 // Chromium: $CHROMIUM or /usr/bin/chromium. Network requests are refused, so the picture
-// shows exactly what the self-contained file holds.
+// shows exactly what the self-contained file holds. Needs dist/ (npm run compile:ts).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

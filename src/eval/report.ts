@@ -358,6 +358,7 @@ table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
 th,td{padding:4px 9px;border-bottom:1px solid #e6e6e6;text-align:right;white-space:nowrap}
 th[scope=row],thead th:first-child{text-align:left}
 thead th{background:#f6f6f6;font-weight:600}
+thead th[colspan]{text-align:center}
 tr.best th,tr.best td{font-weight:600}
 .tag{font-size:11px;font-weight:500;background:#eee;border-radius:3px;padding:1px 5px;color:#555}
 .explain{color:#555;font-size:13px;max-width:900px}

@@ -4,3 +4,18 @@ export { TaskrouteError, type TaskrouteErrorCode } from './errors.js';
 export type { Matrix } from './validate.js';
 export { info, version, type TaskrouteInfo } from './info.js';
 export { setThreads, cudaAvailable, type Backend } from './native.js';
+export {
+  chooseByLambda,
+  chooseForBudget,
+  chooseByFloor,
+  lambdaGrid,
+  referenceCost,
+  type BudgetChoice,
+  type BudgetOptions,
+  type FloorChoices,
+} from './policy/index.js';
+export { evaluate, nonDecreasingHull, type EvalSet, type EvalReference, type RouterMetrics, type HullPoint } from './eval/metrics.js';
+export { runCompare, type CompareOptions } from './eval/compare.js';
+export { renderReport, renderChart, type ChartOptions } from './eval/report.js';
+export { syntheticRoutingData, type SyntheticOptions } from './eval/synthetic.js';
+export type { CompareResult, RouterResult, CurvePoint, Utilities, Shares, TaskBreakdown, ModelPoint } from './eval/types.js';

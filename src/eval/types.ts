@@ -79,4 +79,8 @@ export interface CompareResult {
   /** True when the data is the built-in synthetic benchmark. */
   synthetic?: boolean;
   costNote?: string;
+  /** Validation rows the routers selected their settings on (carved from the training data). */
+  nVal?: number;
+  /** c_ref of the λ policy: the dearest model's mean train cost (1 without costs). */
+  cRef?: number;
 }

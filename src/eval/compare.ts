@@ -169,6 +169,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     seed,
     threads,
     progress,
+    embed: (texts) => embedder.embed(texts),
   };
   const nTest = test.idx.length;
 
@@ -190,7 +191,15 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     const est = await router.estimate(Xtest, nTest, ctx);
     const estimateSeconds = seconds(t1);
     const metrics = evaluate(est, { scores: test.scores, costs: test.costs, tasks: test.tasks, models: data.models }, { cRef, bestSingle });
-    routers.push({ name, ...metrics, trainSeconds, estimateSeconds, ...(factory.readsLabels ? { readsLabels: true } : {}) });
+    const diagnostics = router.diagnostics?.();
+    routers.push({
+      name,
+      ...metrics,
+      trainSeconds,
+      estimateSeconds,
+      ...(factory.readsLabels ? { readsLabels: true } : {}),
+      ...(diagnostics && Object.keys(diagnostics).length ? { diagnostics } : {}),
+    });
   }
 
   const means = modelMeans(test.scores, test.costs, nTest, M);

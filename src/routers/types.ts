@@ -30,6 +30,8 @@ export interface TrainSet extends LabelledSet {
   /** Threads for native training (0: default). */
   threads?: number;
   progress?: Progress;
+  /** The fitted embedder of this training run, for routers that embed text of their own (TRouter's task descriptions). */
+  embed?: (texts: string[]) => Promise<Float32Array>;
 }
 
 export interface Estimate {

@@ -254,6 +254,6 @@ export async function loadLlmRouter(files: string[], source: string, skipInvalid
     progress.done();
   }
   if (ambiguous)
-    b.note(`${ambiguous} question${ambiguous === 1 ? '' : 's'} match queries of several tasks; the first match in the query file of the same split was taken`);
+    b.note(`${ambiguous} question${ambiguous === 1 ? ' matches' : 's match'} queries of several tasks; the first match in the query file of the same split was taken`);
   return b.finish();
 }

@@ -217,7 +217,7 @@ export async function loadRouterBench(files: string[], source: string, skipInval
     const rows = (c: number, what: string) => `${c} ${what} row${c === 1 ? '' : 's'}`;
     b.note(`dropped ${rows(drops.blank, 'blank')}, ${rows(drops.duplicate, 'duplicate sample_id')} (blank: no sample_id, no prompt or an empty score cell)`);
   }
-  if (drops.joined) b.note(`${drops.joined} prompts held several strings, joined with blank lines`);
+  if (drops.joined) b.note(`${drops.joined} prompt${drops.joined === 1 ? '' : 's'} held several strings, joined with blank lines`);
   if (unsplit.length) b.note(`hash split (sha1 of sample_id) for ${unsplit.join(', ')}: no _train/_val/_test in the name`);
   return b.finish();
 }

@@ -97,19 +97,38 @@ export async function loadJsonl(path: string, skipInvalid: boolean, progress: Pr
   return built;
 }
 
+// Scores repeat (0, 1, 0.5, …): a bounded cache keyed by the float32 value skips the search.
+const formatCache = new Map<number, string>();
+
 /**
  * The shortest decimal that parses back to the same float32 (at most 9 significant
  * digits always suffice), in JSON number syntax.
  */
 export function formatFloat32(v: number): string {
   const f = Math.fround(v);
-  const s = String(f);
-  if (s.length <= 8) return s;
-  for (let p = 1; p < 9; p++) {
-    const t = String(Number(f.toPrecision(p)));
-    if (Math.fround(Number(t)) === f) return t;
+  const cached = formatCache.get(f);
+  if (cached !== undefined) return cached;
+  let out = String(f);
+  if (out.length > 8) {
+    // Binary search on the digit count: if p digits round-trip, p + 1 digits (at least as
+    // close) nearly always do too; only tested counts are kept, so the result always
+    // round-trips, and 9 digits always do.
+    let lo = 1;
+    let hi = 9;
+    let best = f.toPrecision(9);
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const t = f.toPrecision(mid);
+      if (Math.fround(+t) === f) {
+        hi = mid;
+        best = t;
+      } else lo = mid + 1;
+    }
+    out = String(+best);
   }
-  return String(Number(f.toPrecision(9)));
+  if (formatCache.size >= 1 << 16) formatCache.clear();
+  formatCache.set(f, out);
+  return out;
 }
 
 function assertRoutingData(data: unknown): RoutingData {

@@ -70,6 +70,18 @@ describe('canonical JSONL: reading', () => {
   });
 });
 
+describe('progress', () => {
+  it('reports the phase, the records read and the count at the end', async () => {
+    const p = writeJsonl(join(tmpDir(), 'p.jsonl'), Array.from({ length: 10000 }, (_, i) => ({ id: `p${i}`, prompt: 'x', scores: { m: 1 } })));
+    const calls: string[] = [];
+    let ticks = 0;
+    const progress = { start: (l: string) => calls.push(`start ${l}`), tick: (n = 1) => void (ticks += n), done: (m?: string) => calls.push(`done ${m}`) };
+    await loadRoutingData(p, { progress });
+    expect(calls).toEqual([`start reading ${p}`, 'done 10000 records']);
+    expect(ticks).toBe(10000);
+  });
+});
+
 describe('hash split (DESIGN.md)', () => {
   it('matches an independent sha1 computation on known ids', () => {
     // Python: int(hashlib.sha1(id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < 0.2

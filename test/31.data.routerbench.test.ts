@@ -82,6 +82,7 @@ describe('RouterBench CSV (synthetic)', () => {
         { id: 's1', prompt: "['repeat']", scores: [0, 0], costs: [1, 1] },
         { id: 's4', prompt: '[INST] a plain prompt', scores: [0, 1], costs: [0, 0] },
         { id: 's5', prompt: "['first', 'second']", scores: [0, 0], costs: [0, 0] },
+        { id: 's6', prompt: "['']", scores: [0, 0], costs: [0, 0] },
       ]),
     );
     const d = await loadRoutingData(p);
@@ -96,7 +97,7 @@ describe('RouterBench CSV (synthetic)', () => {
     expect(d.costNote).toBe('measured (RouterBench |total_cost columns, USD)');
     expect(Array.from(d.splits)).toEqual([2, 2, 2, 2]);
     expect(d.notes).toEqual([
-      'dropped 2 blank rows, 1 duplicate sample_id row (blank: no sample_id, no prompt or an empty score cell)',
+      'dropped 3 blank rows, 1 duplicate sample_id row (blank: no sample_id, no prompt or an empty score cell)',
       '1 prompt held several strings, joined with blank lines',
     ]);
   });

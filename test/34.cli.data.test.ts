@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRoutingData } from '../src/data/index.js';
+import { Command } from 'commander';
+import { addDataOptions, dataLoadOptions, loadDataFromOptions, parsePositiveInt } from '../src/cli/data-options.js';
 import { sharedData } from './helpers.js';
 import { cleanupTmp, tmpDir, writeJsonl } from './helpers-data.js';
 
@@ -140,5 +142,23 @@ describe.skipIf(!shared)('taskroute data on the real data sets', () => {
     expect(s.splits).toEqual({ train: 5608, val: 0, test: 500 });
     expect(s.bestSingle.model).toBe('llama-3.1-nemotron-51b-instruct');
     expect(s.costNote).toBe('estimated: ceil(chars/4) input tokens, 256 output tokens, × default_llm.json prices (USD per million tokens)');
+  });
+});
+
+describe('shared data options (src/cli/data-options.ts)', () => {
+  it('adds the options and turns them into loadRoutingData options', async () => {
+    const cmd = addDataOptions(new Command('x').exitOverride());
+    cmd.parse(['--data', 'd.jsonl', '--skip-invalid', '--embeddings', 'e.f32', '--embedding-dim', '8'], { from: 'user' });
+    const o = cmd.opts();
+    expect(o).toEqual({ data: 'd.jsonl', format: 'auto', skipInvalid: true, embeddings: 'e.f32', embeddingDim: '8' });
+    const lo = dataLoadOptions(o);
+    expect({ ...lo, progress: undefined }).toEqual({ format: 'auto', skipInvalid: true, embeddingsFile: 'e.f32', embeddingDim: 8, progress: undefined });
+    expect(() => dataLoadOptions({ embeddingDim: '8' })).toThrow('--embedding-dim needs --embeddings <file>');
+    expect(() => parsePositiveInt('--k', '0')).toThrow('Expected "--k" to be an integer >= 1, received "0"');
+    expect(() => parsePositiveInt('--k', '2.5')).toThrow('Expected "--k" to be an integer >= 1, received "2.5"');
+    await expect(loadDataFromOptions({})).rejects.toThrow('missing --data <path> (canonical JSONL, RouterBench CSV or LLMRouter data)');
+    const p = writeJsonl(join(tmpDir(), 'd.jsonl'), [rec('r1'), '{bad']);
+    const d = await loadDataFromOptions({ data: p, skipInvalid: true, format: 'jsonl' });
+    expect(d.ids).toEqual(['r1']);
   });
 });

@@ -78,6 +78,9 @@ export async function readJsonlInto(path: string, b: RoutingDataBuilder, progres
         embedding: o.embedding,
       });
     }
+  } catch (err) {
+    if (err instanceof TaskrouteError) throw err;
+    throw readError(path, streamError ?? err);
   } finally {
     rl.close();
     stream.destroy();

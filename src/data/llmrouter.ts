@@ -132,7 +132,7 @@ async function readPrices(path: string): Promise<Map<string, Price>> {
   return out;
 }
 
-/** query text → task_name, the first line holding it winning; plus how many queries had several tasks. */
+/** query text → task_name, the first line holding it winning; plus the queries seen with several tasks. */
 async function readQueries(path: string): Promise<{ tasks: Map<string, string>; multi: Set<string> }> {
   const tasks = new Map<string, string>();
   const multi = new Set<string>();
@@ -147,20 +147,28 @@ async function readQueries(path: string): Promise<{ tasks: Map<string, string>; 
   }
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of rl) {
-    line++;
-    if (text.trim() === '') continue;
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      fail(`${path}:${line}`, `malformed JSON (${(err as Error).message})`);
+  try {
+    for await (const text of rl) {
+      line++;
+      if (text.trim() === '') continue;
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(text) as Record<string, unknown>;
+      } catch (err) {
+        fail(`${path}:${line}`, `malformed JSON (${(err as Error).message})`);
+      }
+      if (typeof o?.query !== 'string' || typeof o.task_name !== 'string')
+        fail(`${path}:${line}`, 'expected {"query": string, "task_name": string, …}');
+      const prev = tasks.get(o.query);
+      if (prev === undefined) tasks.set(o.query, o.task_name);
+      else if (prev !== o.task_name) multi.add(o.query);
     }
-    if (typeof o?.query !== 'string' || typeof o.task_name !== 'string')
-      fail(`${path}:${line}`, 'expected {"query": string, "task_name": string, …}');
-    const prev = tasks.get(o.query);
-    if (prev === undefined) tasks.set(o.query, o.task_name);
-    else if (prev !== o.task_name) multi.add(o.query);
+  } catch (err) {
+    if (err instanceof TaskrouteError) throw err;
+    throw readError(path, err);
+  } finally {
+    rl.close();
+    stream.destroy();
   }
   return { tasks, multi };
 }

@@ -168,8 +168,12 @@ export async function readRouterBenchInto(
           b.reject(path, line, 'bad prompt literal', `record ${JSON.stringify(id)}: the prompt cell is not a Python list of strings (${err.message})`);
           continue;
         }
-        if (parts.length > 1) drops.joined++;
         prompt = parts.join('\n\n');
+        if (prompt.trim() === '') {
+          drops.blank++; // [] or [''] holds no prompt
+          continue;
+        }
+        if (parts.length > 1) drops.joined++;
       } else prompt = promptCell;
       const scores: Record<string, unknown> = {};
       layout.models.forEach((m, k) => {

@@ -173,6 +173,7 @@ describe('RouterBench CSV (synthetic)', () => {
 });
 
 const shared = sharedData();
+if (!shared) console.warn('skipping the RouterBench reference figures: shared/data not found (set TASKROUTE_DATA)');
 describe.skipIf(!shared)('RouterBench CSV (real files in shared/data/routerbench)', () => {
   it('reproduces the reference figures of the data README', async () => {
     const d = await loadRoutingData(join(shared!, 'routerbench'));

@@ -112,6 +112,7 @@ describe('LLMRouter (synthetic)', () => {
 });
 
 const shared = sharedData();
+if (!shared) console.warn('skipping the LLMRouter reference figures: shared/data not found (set TASKROUTE_DATA)');
 describe.skipIf(!shared)('LLMRouter (real files in shared/data/llmrouter)', () => {
   it('reproduces the reference figures of the data README', async () => {
     const dir = join(shared!, 'llmrouter');

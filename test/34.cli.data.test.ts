@@ -130,6 +130,7 @@ describe('taskroute data convert', () => {
 });
 
 const shared = sharedData();
+if (!shared) console.warn('skipping the CLI runs on the real data sets: shared/data not found (set TASKROUTE_DATA)');
 describe.skipIf(!shared)('taskroute data on the real data sets', () => {
   it('inspects RouterBench and LLMRouter', () => {
     const rb = cli('data', 'inspect', join(shared!, 'routerbench'));

@@ -19,3 +19,5 @@ export { runCompare, type CompareOptions } from './eval/compare.js';
 export { renderReport, renderChart, type ChartOptions } from './eval/report.js';
 export { syntheticRoutingData, type SyntheticOptions } from './eval/synthetic.js';
 export type { CompareResult, RouterResult, CurvePoint, Utilities, Shares, TaskBreakdown, ModelPoint } from './eval/types.js';
+export { loadRoutingData, detectFormat, writeRoutingJsonl, withValidation, rowsOf, subset, hashSplit, summarize, parsePythonStringList, estimateCost, LLMROUTER_COST_NOTE, type DataSummary, type ModelSummary, type TaskSummary, type QualityCost } from './data/index.js';
+export type { RoutingData, Split, DataFormat, DataFormatOption, LoadOptions } from './data/types.js';

@@ -3,10 +3,12 @@
 import { Command } from 'commander';
 import { version } from '../info.js';
 import { register as registerInfo } from './info.js';
+import { register as registerData } from './data.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program.name('taskroute').description('route each prompt to the LLM that should answer it').version(version());
   registerInfo(program);
+  registerData(program);
   return program;
 }

@@ -36,3 +36,29 @@ export interface RoutingData {
   /** What the loader dropped or assumed, one line each (shown by `data inspect`). */
   notes: string[];
 }
+
+/** What loadRoutingData accepts as `format`: a DataFormat, or 'auto' to detect it from the path. */
+export type DataFormatOption = 'auto' | DataFormat;
+export const DATA_FORMATS: readonly DataFormatOption[] = ['auto', 'jsonl', 'routerbench', 'llmrouter'];
+
+/** Options of loadRoutingData. */
+export interface LoadOptions {
+  /**
+   * Default 'auto': a directory with dcrouter_*.json → llmrouter; a directory of .csv →
+   * routerbench; .jsonl/.ndjson (or .json holding JSON lines) → jsonl; .csv → routerbench;
+   * a .json holding a JSON array (dcrouter_train.json) → llmrouter.
+   */
+  format?: DataFormatOption;
+  /** Default false: the first invalid record is an error. True: invalid records are skipped and counted in notes. */
+  skipInvalid?: boolean;
+  /** Progress lines while reading (default: silent). */
+  progress?: import('../progress.js').Progress;
+  /**
+   * A side file of embeddings, `.npy` float32 [rows × dim] or raw little-endian float32
+   * (then `embeddingDim` is required). Row r belongs to the r-th record read, in file
+   * order and BEFORE any record is skipped or dropped; the file must have one row per record read.
+   */
+  embeddingsFile?: string;
+  /** Dimension of a raw float32 `embeddingsFile` (checked against an .npy's shape when given). */
+  embeddingDim?: number;
+}

@@ -195,7 +195,7 @@ export function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boole
  */
 export function louvainRef(g: Csr, gamma = 1, o: { seed?: number; iterations?: number } = {}): Int32Array {
   const order = o.seed === undefined ? undefined : rng(o.seed);
-  let result = Int32Array.from({ length: g.n }, (_, i) => i);
+  let result: Int32Array = Int32Array.from({ length: g.n }, (_, i) => i);
   for (let it = 0; it < (o.iterations ?? 1); it++) result = louvainOnce(g, gamma, result, order);
   return result;
 }

@@ -204,11 +204,11 @@ int32_t fast_move(const Graph<W>& g, double gamma, int32_t* memb, Rng& rng, Move
       s.clusterWeight[cur] = 0.0;  // no drift: an empty community weighs exactly 0
       s.empty.push_back(cur);
     }
-    int32_t nn = 0;
     const int32_t vacant = s.empty.back();
+    const int32_t pb = g.rowPtr[v], pe = g.rowPtr[v + 1];
+    int32_t nn = 0;
     s.neighbours[nn++] = vacant;
     s.added[vacant] = 1;
-    const int32_t pb = g.rowPtr[v], pe = g.rowPtr[v + 1];
     for (int32_t p = pb; p < pe; ++p) {
       const int32_t u = g.col[p];
       if (u == v) continue;
@@ -316,12 +316,12 @@ int32_t refine(const Graph<W>& g, double gamma, double theta, const int32_t* mem
         s.rm[i] = i;
         s.cw[i] = g.nodeWeight[v];
         total += s.cw[i];
-        double e = 0;
+        double inside = 0;
         for (int32_t p = g.rowPtr[v]; p < g.rowPtr[v + 1]; ++p) {
           const int32_t u = g.col[p];
-          if (u != v && memb[u] == c) e += static_cast<double>(g.w[p]);
+          if (u != v && memb[u] == c) inside += static_cast<double>(g.w[p]);
         }
-        s.ext[i] = e;
+        s.ext[i] = inside;
       }
       std::iota(s.order.begin(), s.order.end(), 0);
       Rng rng(stream_seed(seed, static_cast<uint64_t>(c), 0, 0));
@@ -449,6 +449,11 @@ void aggregate(const Graph<W>& g, const int32_t* refined, int32_t R, const int32
     std::vector<int32_t> touched;
     for (int64_t blk = b; blk < e; ++blk) {
       Block& B = blocks[blk];
+      const int64_t r0 = blk * kBlock, r1 = std::min<int64_t>(R, (blk + 1) * kBlock);
+      int64_t bound = 0;  // entries of the members: an upper bound of the block's aggregate entries
+      for (int32_t k = start[r0]; k < start[r1]; ++k) bound += g.rowPtr[members[k] + 1] - g.rowPtr[members[k]];
+      B.col.reserve(bound);
+      B.w.reserve(bound);
       for (int64_t r = blk * kBlock, rend = std::min<int64_t>(R, (blk + 1) * kBlock); r < rend; ++r) {
         touched.clear();
         double nw = 0;

@@ -15,6 +15,7 @@ import {
   louvainRef,
   modularityRef,
   nmi,
+  plantedSparse,
   samePartition,
   sbm,
 } from './helpers-leiden.js';
@@ -75,6 +76,14 @@ describe('leiden on planted partitions', () => {
     expect(samePartition(r.membership, truth)).toBe(true);
     expect(r.quality).toBeCloseTo(modularityRef(g, r.membership), 12);
     expectCanonical(r);
+  });
+
+  it('recovers a sparse planted partition of 20,000 nodes', async () => {
+    const { g, truth } = plantedSparse(20000, 40, 6, 2, 8);
+    const r = await leiden(g);
+    expect(ari(r.membership, truth)).toBeGreaterThan(0.99);
+    expect(r.quality).toBeCloseTo(modularityRef(g, r.membership), 12);
+    expect(disconnectedCommunities(g, r.membership)).toEqual([]);
   });
 
   it('recovers a weighted block model of unequal blocks (NMI and ARI > 0.95)', async () => {
@@ -230,6 +239,23 @@ describe('leiden determinism', () => {
     expect(b).toEqual(a);
     for (const threads of [2, 3, 4, 8]) expect(leidenSync(g, { seed: 7, threads }), `threads ${threads}`).toEqual(a);
     expect(await leiden(g, { seed: 7, threads: 2 })).toEqual(a);
+  });
+
+  it('bit-identical across thread counts on a graph of several 4096-node work blocks', async () => {
+    const big = plantedSparse(20000, 40, 6, 2, 8).g;
+    const one = leidenSync(big, { threads: 1 });
+    for (const threads of [2, 3, 8]) expect(leidenSync(big, { threads }), `threads ${threads}`).toEqual(one);
+    expect(await leiden(big, { threads: 5 })).toEqual(one);
+  });
+
+  it('randomness θ is used: a large θ gives another partition than the default', () => {
+    const er = erdosRenyi(2000, 4, 5);
+    const a = leidenSync(er, { seed: 1 });
+    const b = leidenSync(er, { seed: 1, randomness: 50 });
+    expect(samePartition(a.membership, b.membership)).toBe(false);
+    expect(disconnectedCommunities(er, b.membership)).toEqual([]);
+    const greedy = leidenSync(er, { seed: 1, randomness: 1e-300 }); // exp underflow: the argmax
+    expect(greedy.quality).toBeCloseTo(modularityRef(er, greedy.membership), 12);
   });
 
   it('the seed matters on a graph with many near-ties', () => {

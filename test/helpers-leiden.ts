@@ -39,6 +39,31 @@ export function sbm(sizes: number[], pIn: number, pOut: number, seed: number, we
   return { g: csrFromEdges(n, { src, dst, w }), truth };
 }
 
+/**
+ * A sparse planted partition for sizes where sbm() (O(n²)) is too slow: node i is in
+ * block i mod blocks; each node draws `inside` random partners in its block and
+ * `across` anywhere, with weights in [0.5, 1) and [0.1, 0.5). Repeated pairs are summed.
+ */
+export function plantedSparse(n: number, blocks: number, inside: number, across: number, seed: number): Planted {
+  const r = rng(seed);
+  const src: number[] = [];
+  const dst: number[] = [];
+  const w: number[] = [];
+  const truth = Int32Array.from({ length: n }, (_, i) => i % blocks);
+  for (let i = 0; i < n; i++) {
+    const b = i % blocks;
+    const size = Math.floor((n - 1 - b) / blocks) + 1;
+    for (let t = 0; t < inside + across; t++) {
+      let j = i;
+      while (j === i) j = t < inside ? b + blocks * Math.floor(r() * size) : Math.floor(r() * n);
+      src.push(i);
+      dst.push(j);
+      w.push(t < inside ? 0.5 + 0.5 * r() : 0.1 + 0.4 * r());
+    }
+  }
+  return { g: csrFromEdges(n, { src, dst, w }), truth };
+}
+
 /** Erdős–Rényi graph with n·avgDegree/2 distinct edges of weight 1 (no self loops). */
 export function erdosRenyi(n: number, avgDegree: number, seed: number): Csr {
   const r = rng(seed);

@@ -21,3 +21,4 @@ export { syntheticRoutingData, type SyntheticOptions } from './eval/synthetic.js
 export type { CompareResult, RouterResult, CurvePoint, Utilities, Shares, TaskBreakdown, ModelPoint } from './eval/types.js';
 export { loadRoutingData, detectFormat, writeRoutingJsonl, withValidation, rowsOf, subset, hashSplit, summarize, parsePythonStringList, estimateCost, LLMROUTER_COST_NOTE, type DataSummary, type ModelSummary, type TaskSummary, type QualityCost } from './data/index.js';
 export type { RoutingData, Split, DataFormat, DataFormatOption, LoadOptions } from './data/types.js';
+export { leiden, leidenSync, graphQuality, csrFromEdges, type LeidenOptions, type LeidenResult } from './graph/index.js';

@@ -100,21 +100,24 @@ export function toHistory(h: RawHistory): TrainHistory {
 
 // ------------------------------------------------------------------------ checks
 
-function isDetached(a: ArrayBufferView): boolean {
-  return a.buffer.byteLength === 0 && a.byteLength === 0;
+/** A detached buffer reads as empty; where `length` is unknown only ArrayBuffer#detached (Node ≥ 22) can tell. */
+function isDetached(a: ArrayBufferView, expectEmpty = false): boolean {
+  const flag = (a.buffer as ArrayBuffer & { detached?: boolean }).detached;
+  if (flag !== undefined) return flag;
+  return !expectEmpty && a.buffer.byteLength === 0 && a.byteLength === 0;
 }
 
 /** `a` is a Float32Array of exactly `length` elements; `what` explains the length (e.g. "n × d = 4 × 3"). */
 export function assertF32(name: string, a: unknown, length: number, what: string): Float32Array {
   if (!(a instanceof Float32Array)) throw invalidParameter(name, 'a Float32Array', a);
-  if (length > 0 && isDetached(a)) throw invalidParameter(name, 'an attached Float32Array', 'a detached buffer');
+  if (isDetached(a, length === 0)) throw invalidParameter(name, 'an attached Float32Array', 'a detached buffer');
   if (a.length !== length) throw outOfRange(`${name}.length`, `${what} = ${length}`, a.length);
   return a;
 }
 
 export function assertI32(name: string, a: unknown, length: number | undefined, what: string): Int32Array {
   if (!(a instanceof Int32Array)) throw invalidParameter(name, 'an Int32Array', a);
-  if (isDetached(a) && (length ?? 1) > 0) throw invalidParameter(name, 'an attached Int32Array', 'a detached buffer');
+  if (isDetached(a, (length ?? 0) === 0)) throw invalidParameter(name, 'an attached Int32Array', 'a detached buffer');
   if (length !== undefined && a.length !== length) throw outOfRange(`${name}.length`, `${what} = ${length}`, a.length);
   return a;
 }

@@ -132,6 +132,15 @@ describe('mlp training', () => {
     expect(loss).toBeCloseTo(h.bestLoss, 6);
   });
 
+  it('falls back to the training loss when the validation targets are all unobserved', async () => {
+    const X = uniform(60 * 3, 35);
+    const Y = targets(60, 2, 36);
+    const val = { X: uniform(10 * 3, 37), n: 10, Y: new Float32Array(20).fill(NaN) };
+    const model = await trainMlp({ X, n: 60, Y, d: 3, outputs: 2, epochs: 5, patience: 100, val });
+    expect(model.history!.val.every(Number.isNaN)).toBe(true);
+    expect(model.history!.bestLoss).toBe(Math.min(...model.history!.train));
+  });
+
   it('is bit-identical across thread counts and differs across seeds; dropout is seeded', async () => {
     const n = 300;
     const X = uniform(n * 8, 41);

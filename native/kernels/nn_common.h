@@ -387,7 +387,8 @@ TrainHistory train(Model& model, ParamSet& params, const typename Model::Set& tr
     const double vl = has_val ? evaluate(model, *val_set, threads) : std::numeric_limits<double>::quiet_NaN();
     h.train.push_back(tl);
     h.val.push_back(vl);
-    const double crit = has_val ? vl : tl;
+    // A validation set with nothing observed (all targets NaN) cannot judge: use the training loss.
+    const double crit = has_val && !std::isnan(vl) ? vl : tl;
     if (!std::isfinite(crit)) {
       if (steps == 0) break;  // nothing to learn from
       throw Error(kInternal, "training diverged: the loss of epoch " + std::to_string(ep) +

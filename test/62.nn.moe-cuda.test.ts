@@ -25,6 +25,24 @@ function model(d: number, H: number, T: number, M: number, K: number, seed: numb
 
 const hasCuda = cudaAvailable();
 
+/**
+ * Max |CUDA − CPU| of q2 over the rows whose top-K is unambiguous: where the K-th and
+ * (K+1)-th gate probabilities are within TIE_GAP, float rounding may legitimately pick
+ * the other task. Returns the max difference and how many rows were compared.
+ */
+const TIE_GAP = 1e-5;
+function q2Diff(gpu: Float32Array, cpu: Float32Array, gate: Float32Array, n: number, T: number, M: number, K: number) {
+  let max = 0;
+  let compared = 0;
+  for (let i = 0; i < n; i++) {
+    const p = Array.from(gate.subarray(i * T, (i + 1) * T)).sort((a, b) => b - a);
+    if (K < T && p[K - 1] - p[K] < TIE_GAP) continue;
+    compared++;
+    for (let m = 0; m < M; m++) max = Math.max(max, Math.abs(gpu[i * M + m] - cpu[i * M + m]));
+  }
+  return { max, compared };
+}
+
 describe.skipIf(!hasCuda)('moe forward on CUDA = CPU', () => {
   const shapes: Array<[string, number, number, number, number, number, number, boolean?]> = [
     // name, d, H, T, M, K, n
@@ -43,9 +61,13 @@ describe.skipIf(!hasCuda)('moe forward on CUDA = CPU', () => {
       const outputs = ['q2', 'gate', 'general'] as const;
       const cpu = await moeForward(m, X, n, { outputs: [...outputs], backend: 'cpu' });
       const gpu = await moeForward(m, X, n, { outputs: [...outputs], backend: 'cuda' });
-      for (const k of outputs) expect(maxAbsDiff(gpu[k]!, cpu[k]!), k).toBeLessThan(CUDA_TOL);
+      expect(maxAbsDiff(gpu.gate!, cpu.gate!), 'gate').toBeLessThan(CUDA_TOL);
+      expect(maxAbsDiff(gpu.general!, cpu.general!), 'general').toBeLessThan(CUDA_TOL);
+      const q = q2Diff(gpu.q2!, cpu.q2!, cpu.gate!, n, T, M, K);
+      expect(q.max, 'q2').toBeLessThan(CUDA_TOL);
+      expect(q.compared).toBeGreaterThan(0.95 * n);
       const sync = moeForwardSync(m, X, n, { backend: 'cuda' });
-      expect(maxAbsDiff(sync.q2!, cpu.q2!)).toBeLessThan(CUDA_TOL);
+      expect(q2Diff(sync.q2!, cpu.q2!, cpu.gate!, n, T, M, K).max).toBeLessThan(CUDA_TOL);
     });
   }
 

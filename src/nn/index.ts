@@ -22,6 +22,7 @@ export {
   moeLossGrad,
   moeWeightShapes,
   checkHeads,
+  MOE_CUDA_MIN_ROWS,
   type MoeConfig,
   type MoeForwardOptions,
   type MoeForwardResult,

@@ -96,10 +96,16 @@ export interface MoeModel {
 
 export type MoeOutput = 'q2' | 'gate' | 'general';
 
+/** Below this many rows 'auto' stays on the CPU: uploading the weights costs more than the rows. */
+export const MOE_CUDA_MIN_ROWS = 256;
+
 export interface MoeForwardOptions {
   /** What to compute (default ['q2']): q2 [n × M], the gate p [n × T], the general heads g [n × M]. */
   outputs?: MoeOutput[];
-  /** 'auto' (default: TASKROUTE_BACKEND, else CUDA when available) | 'cpu' | 'cuda'. */
+  /**
+   * 'auto' (default: TASKROUTE_BACKEND, else 'auto'): CUDA when a device answers and
+   * n ≥ MOE_CUDA_MIN_ROWS, else the CPU | 'cpu' | 'cuda' (always CUDA; fails without a device).
+   */
   backend?: Backend;
   /** Override of the model's K for this call (ablations), 1 ≤ K ≤ T. */
   K?: number;
@@ -238,7 +244,8 @@ function forwardArgs(model: MoeModel, X: Float32Array, n: number, o: MoeForwardO
   if (!Array.isArray(outputs) || outputs.length === 0) throw invalidParameter('outputs', `a non-empty array of ${OUTPUTS.map((x) => `'${x}'`).join(', ')}`, outputs);
   outputs.forEach((x, i) => assertOneOf(`outputs[${i}]`, x, OUTPUTS));
   const K = opts.K === undefined ? c.K : assertInteger('K', opts.K, 1, c.T);
-  const cuda = useCuda(opts.backend as Backend | undefined);
+  const requested = (opts.backend ?? process.env.TASKROUTE_BACKEND ?? 'auto') || 'auto';
+  const cuda = useCuda(opts.backend as Backend | undefined) && !(requested === 'auto' && rows < MOE_CUDA_MIN_ROWS);
   return {
     ...c,
     K,

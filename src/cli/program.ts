@@ -3,10 +3,12 @@
 import { Command } from 'commander';
 import { version } from '../info.js';
 import { register as registerInfo } from './info.js';
+import { register as registerSynth } from './synth.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program.name('taskroute').description('route each prompt to the LLM that should answer it').version(version());
   registerInfo(program);
+  registerSynth(program);
   return program;
 }

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { TaskrouteError } from '../errors.js';
 import { silentProgress, type Progress } from '../progress.js';
 import { assertInteger, assertNumber } from '../validate.js';
-import { callId, Ledger } from './ledger.js';
+import { callId, Ledger, type LedgerEntry } from './ledger.js';
 import type { JsonSchema } from './json.js';
 import type { ChatMessage, LlmClient, Usage } from './llm.js';
 import {
@@ -168,6 +168,8 @@ class Builder {
   made = 0;
   replayed = 0;
   sets: SetReport[] = [];
+  /** The first failure: later calls are not started, so the build stops soon after it. */
+  failed: unknown;
 
   constructor(options: BuildTaxonomyOptions) {
     this.o = {
@@ -189,11 +191,20 @@ class Builder {
 
   async ask<T>(kind: string, key: Record<string, string | number>, messages: ChatMessage[], schema: JsonSchema, check?: (v: unknown) => string | undefined): Promise<T> {
     const { llm, temperature, maxTokens } = this.o;
+    if (this.failed) throw this.failed;
     const id = callId('taxonomy', { kind, key, model: llm.model, temperature, maxTokens, messages });
-    const { entry, cached } = await this.ledger.run<T>(id, 'taxonomy', { kind, ...key }, async () => {
-      const r = await llm.chatJson<T>(messages, schema, { temperature, maxTokens, check });
-      return { result: r.value, usage: r.usage, asks: r.asks };
-    });
+    let got: Awaited<ReturnType<Ledger['run']>>;
+    try {
+      got = await this.ledger.run<T>(id, 'taxonomy', { kind, ...key }, async () => {
+        const r = await llm.chatJson<T>(messages, schema, { temperature, maxTokens, check });
+        return { result: r.value, usage: r.usage, asks: r.asks };
+      });
+    } catch (err) {
+      this.failed ??= err;
+      throw err;
+    }
+    const { cached } = got;
+    const entry = got.entry as LedgerEntry<T>;
     if (cached) this.replayed++;
     else {
       this.made++;
@@ -246,6 +257,14 @@ class Builder {
   }
 }
 
+/** Awaits every promise (so no call is left running), then throws the first failure. */
+async function settle<T>(ps: Promise<T>[]): Promise<T[]> {
+  const r = await Promise.allSettled(ps);
+  const bad = r.find((x) => x.status === 'rejected');
+  if (bad) throw (bad as PromiseRejectedResult).reason;
+  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
+}
+
 function withIds(parent: string, nodes: NodeSpec[], reserved: Map<string, string> = new Map()): TaxonomyNode[] {
   const slugs = uniqueSlugs([...reserved.values(), ...nodes.map((n) => n.name)]).slice(reserved.size);
   return nodes.map((n, i) => ({ id: parent ? `${parent}/${slugs[i]}` : slugs[i], name: n.name, definition: n.definition, example: n.example }));
@@ -293,13 +312,13 @@ export async function buildTaxonomy(options: BuildTaxonomyOptions): Promise<Buil
   domains.push(...otherIds.slice(k));
 
   const levels: TaxonomyLevel[] = o.preferences ? [...TAXONOMY_LEVELS] : TAXONOMY_LEVELS.slice(0, 3);
-  await Promise.all(
+  await settle(
     domains.map(async (d) => {
       const subs = await b.refine('subcategory', d.id, subcategoryMessages(d, o.maxSubcategories), o.maxSubcategories, specialNote('subcategory', { domain: d.name }));
       d.children = withIds(d.id, subs);
-      await Promise.all(
+      await settle(
         d.children.map(async (s) => {
-          const [levelsOf, prefs] = await Promise.all([
+          const [levelsOf, prefs] = await settle([
             b.refine('difficulty', s.id, difficultyMessages(d, s, o.maxLevels), o.maxLevels, specialNote('difficulty', {})),
             o.preferences ? b.refine('preference', s.id, preferenceMessages(d, s, o.maxPreferences), o.maxPreferences, specialNote('preference', {})) : Promise.resolve([]),
           ]);

@@ -223,9 +223,9 @@ function rebuild(toks: Tok[]): string {
           while (stack.length) {
             const f = stack.pop() as Frame;
             close(f);
+            afterValue();
             if (f.kind === want) break;
           }
-          afterValue();
           break;
         }
         case ':':
@@ -235,10 +235,8 @@ function rebuild(toks: Tok[]): string {
           }
           break;
         case ',':
-          if (top && top.state === 'next') {
-            out.push(',');
-            top.state = top.kind === 'obj' ? 'key' : 'value';
-          }
+          // The comma is written when the next value arrives (beforeValue), so a trailing
+          // or doubled comma simply vanishes and a missing one is supplied.
           break;
       }
       continue;
@@ -249,7 +247,10 @@ function rebuild(toks: Tok[]): string {
     if (role === 'key') (stack[stack.length - 1] as Frame).state = 'colon';
     else afterValue();
   }
-  while (stack.length) close(stack.pop() as Frame);
+  while (stack.length) {
+    close(stack.pop() as Frame);
+    afterValue();
+  }
   return out.join('');
 }
 

@@ -89,14 +89,59 @@ export function fakeJudgeScore(reference: string, answer: string): number {
   return d === 0 ? 1 : d === 1 ? 0.5 : 0;
 }
 
-/** A fake arithmetic question of a leaf and its reference answer. */
+const NAMES = ['Maria', 'Kenji', 'Amara', 'Lukas', 'Priya', 'Omar', 'Sofia', 'Tomasz', 'Chen', 'Ines'];
+const ITEMS = ['apples', 'marbles', 'library books', 'postage stamps', 'pencils', 'cookies', 'sea shells', 'old coins', 'tomato plants', 'paper cranes'];
+const SCENES = [
+  'On a rainy Tuesday',
+  'During the school fair',
+  'At the harbour market',
+  'Before the winter holidays',
+  'While camping by the lake',
+  'After a long football practice',
+  'At the village bakery',
+  'On the first day of spring',
+  'In a tiny mountain hut',
+  'Just before midnight',
+  'At grandma\u2019s birthday picnic',
+  'During a power cut',
+];
+const CODAS = [
+  'Give just the number.',
+  'Think it through carefully.',
+  'This is for a homework sheet.',
+  'My little brother asked me this.',
+  'Assume nothing was lost or broken.',
+  'Answer in one sentence.',
+  'It came up in a quiz.',
+  'No rounding is needed.',
+];
+const TEMPLATES = [
+  (n: string, i: string, a: number, b: number) => `${n} collects ${a} ${i} and is then given ${b} more by a neighbour. How many ${i} does ${n} own now?`,
+  (n: string, i: string, a: number, b: number) => `a stall run by ${n} sells ${a} ${i} before noon and ${b} ${i} after noon; what is the total sold that day?`,
+  (n: string, i: string, a: number, b: number) => `${n} counts ${a} ${i} in one box and ${b} in another. Combined, how many are there?`,
+  (n: string, i: string, a: number, b: number) => `if ${n} stacks ${a} ${i} on a shelf and adds ${b}, what number ends up on the shelf?`,
+  (n: string, i: string, a: number, b: number) => `two friends pool their ${i}: ${n} brings ${a}, the other brings ${b}. Tell me the size of the pile.`,
+  (n: string, i: string, a: number, b: number) => `${n} found ${a} ${i} yesterday plus ${b} today; work out how many were found altogether.`,
+];
+
+/** A fake arithmetic word problem of a leaf (varied wording, seeded by leaf and n) and its reference answer. */
 export function fakeQuestion(leafName: string, n: number): { question: string; answer: string } {
-  const a = 2 + (h32(`${leafName}#${n}a`) % 90);
-  const b = 2 + (h32(`${leafName}#${n}b`) % 90);
+  const h = (k: string) => h32(`${leafName}#${n}${k}`);
+  const a = 2 + (h('a') % 90);
+  const b = 2 + (h('b') % 90);
+  // Mixed radix over (template, item): no two of 60 consecutive questions share both.
+  const k = n + (h32(leafName) % 600);
+  const t = TEMPLATES[k % TEMPLATES.length];
+  const item = ITEMS[Math.floor(k / TEMPLATES.length) % ITEMS.length];
   return {
-    question: `[${leafName}] Problem ${n}: a shop sells ${a} apples in the morning and ${b} apples in the afternoon. How many apples does it sell in the whole day?`,
-    answer: `It sells ${a + b} apples.`,
+    question: `${SCENES[h('s') % SCENES.length]}, ${t(NAMES[h('n') % NAMES.length], item, a, b)} ${CODAS[h('c') % CODAS.length]}`,
+    answer: `The total is ${a + b}.`,
   };
+}
+
+/** The near-duplicate the fake server makes of a question. */
+export function nearDuplicate(question: string): string {
+  return `${question} Explain briefly.`;
 }
 
 function classify(text: string): CallKind {
@@ -354,14 +399,14 @@ export class FakeLlm {
           const q = fakeQuestion(leafName, n);
           if (o.nearDuplicateEvery && i > 0 && i % o.nearDuplicateEvery === 0) {
             const prev = pairs[pairs.length - 1];
-            pairs.push({ question: prev.question.replace('How many apples', 'How many apples in total'), answer: prev.answer });
+            pairs.push({ question: nearDuplicate(prev.question), answer: prev.answer });
           } else pairs.push(q);
         }
         return JSON.stringify({ pairs });
       }
       case 'answer': {
         const q = text.slice('Please answer the following question: '.length);
-        const m = /sells (\d+) apples in the morning and (\d+) apples/.exec(q) ?? /What is (\d+) \+ (\d+)/.exec(q);
+        const m = /(\d+)\D+?(\d+)/.exec(q);
         if (!m) return 'I do not know.';
         const right = Number(m[1]) + Number(m[2]);
         const skill = o.skill?.[model] ?? 0.5;

@@ -6,9 +6,13 @@
 // be repaired, an error body echoing the Authorization header) and logs every request so
 // tests can count calls per kind and check that no completed call was repeated.
 
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { queryId, type SynthQuery } from '../src/synth/queries.js';
 
 export type CallKind = 'define' | 'domains' | 'subcategories' | 'difficulty' | 'preferences' | 'revise' | 'choose' | 'queries' | 'answer' | 'judge' | 'unknown';
 
@@ -24,6 +28,8 @@ export interface Fault {
   on?: CallKind | 'any';
   /** Only calls to this model. */
   model?: string;
+  /** Only requests this predicate accepts (e.g. one question). */
+  match?: (request: LoggedRequest) => boolean;
   /** How many matching requests it hits (default 1). */
   times?: number;
 }
@@ -139,6 +145,14 @@ export function fakeQuestion(leafName: string, n: number): { question: string; a
   };
 }
 
+/** n synthetic queries of one leaf, as synth queries would write them for the fake server's questions. */
+export function fakeQueries(n: number, leaf = 'math/arithmetic/easy', title = 'Mathematics / Arithmetic / Easy'): SynthQuery[] {
+  return Array.from({ length: n }, (_, i) => {
+    const q = fakeQuestion(title, i);
+    return { id: queryId(leaf, q.question), leaf, task: title, prompt: q.question, reference: q.answer };
+  });
+}
+
 /** The near-duplicate the fake server makes of a question. */
 export function nearDuplicate(question: string): string {
   return `${question} Explain briefly.`;
@@ -228,8 +242,9 @@ export class FakeLlm {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 
-  private takeFault(kind: CallKind, model: string): Fault | undefined {
-    const f = this.faults.find((x) => x.left > 0 && (!x.on || x.on === 'any' || x.on === kind) && (!x.model || x.model === model));
+  private takeFault(entry: LoggedRequest): Fault | undefined {
+    const { kind, model } = entry;
+    const f = this.faults.find((x) => x.left > 0 && (!x.on || x.on === 'any' || x.on === kind) && (!x.model || x.model === model) && (!x.match || x.match(entry)));
     if (f) f.left--;
     return f;
   }
@@ -274,7 +289,7 @@ export class FakeLlm {
       entry.answer = between(firstUser, 'MODEL ANSWER:\n', '\n\nReply in JSON only');
     }
     this.log.push(entry);
-    const fault = this.takeFault(kind, model);
+    const fault = this.takeFault(entry);
     if (this.options.delayMs) await new Promise((r) => setTimeout(r, this.options.delayMs));
     if (fault) {
       entry.outcome = fault.kind;
@@ -429,4 +444,21 @@ export class FakeLlm {
 /** Starts a fake LLM on 127.0.0.1 (port 0). */
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
   return new FakeLlm(options).start();
+}
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, f.name);
+    t = Math.max(t, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Compiles src/ into dist/ when dist is missing or older (the CLI tests run the compiled program). */
+export function ensureCompiled(): void {
+  const root = resolve(__dirname, '..');
+  const dist = join(root, 'dist');
+  if (existsSync(join(dist, 'cli', 'main.js')) && newest(dist) >= newest(join(root, 'src'))) return;
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
 }

@@ -183,8 +183,35 @@ async function taxonomyCommand(o: TaxonomyOpts): Promise<void> {
   if (!o.llm || !o.model) throw new TaskrouteError('ERR_TASKROUTE_CONFIG', 'synth taxonomy needs --llm URL and --model NAME (or --from-tasks/--tasks with --mapping)');
   const ledgerPath = o.ledger ?? ledgerPathFor(o.out);
   const seeds = resolveSeeds(o.seedDomains);
+  const buildOptions = {
+    seedDomains: o.seedDomains,
+    newDomains: o.newDomains,
+    maxSubcategories: o.maxSubcategories,
+    maxLevels: o.maxLevels,
+    preferences: o.preferences,
+    maxPreferences: o.maxPreferences,
+    stableRounds: o.stableRounds,
+    maxRounds: o.maxRounds,
+    temperature: o.temperature,
+    maxTokens: o.maxTokens,
+    seed: o.seed,
+  };
   if (o.dryRun) {
     const ledger = Ledger.peek(ledgerPath);
+    // Replay the ledger with a client that refuses to call: when that completes, nothing is left to call.
+    const offline = {
+      model: o.model,
+      chatJson: async () => {
+        throw new TaskrouteError('ERR_TASKROUTE_INTERNAL', 'dry run');
+      },
+    } as unknown as LlmClient;
+    const complete = ledger.size > 0 && (await buildTaxonomy({ ...buildOptions, llm: offline, ledger }).then(() => true, () => false));
+    if (complete) {
+      print(o, { dryRun: true, calls: { max: 0 }, cached: ledger.size, tokens: { prompt: 0, completion: 0 }, costUsd: 0 }, [
+        `synth taxonomy (dry run): 0 calls to ${o.model}: the ledger ${ledgerPath} holds the whole build (${ledger.size} calls)`,
+      ]);
+      return;
+    }
     const bound = taxonomyCallBound({
       seeds: seeds.order.length,
       needDefinitions: seeds.unknown.length,
@@ -214,19 +241,9 @@ async function taxonomyCommand(o: TaxonomyOpts): Promise<void> {
   const ledger = Ledger.open(ledgerPath);
   try {
     const r = await buildTaxonomy({
+      ...buildOptions,
       llm,
       ledger,
-      seedDomains: o.seedDomains,
-      newDomains: o.newDomains,
-      maxSubcategories: o.maxSubcategories,
-      maxLevels: o.maxLevels,
-      preferences: o.preferences,
-      maxPreferences: o.maxPreferences,
-      stableRounds: o.stableRounds,
-      maxRounds: o.maxRounds,
-      temperature: o.temperature,
-      maxTokens: o.maxTokens,
-      seed: o.seed,
       progress: createProgress({ enabled: o.json ? false : undefined }),
     });
     await writeTaxonomy(r.taxonomy, o.out, limits);

@@ -122,6 +122,12 @@ export class HttpClient {
     return h;
   }
 
+  /** Removes the API key from text that came back from the server (an endpoint may echo headers). */
+  private scrub(text: string): string {
+    const key = this.o.apiKeyEnv ? process.env[this.o.apiKeyEnv] : undefined;
+    return key && key.length >= 4 ? text.split(key).join('[redacted]') : text;
+  }
+
   private backoff(attempt: number, retryAfter: number | undefined): number {
     if (retryAfter !== undefined) return Math.min(retryAfter, this.o.maxBackoffMs);
     const base = this.o.backoffMs * 2 ** (attempt - 1);
@@ -158,10 +164,10 @@ export class HttpClient {
           try {
             return JSON.parse(text) as T;
           } catch {
-            throw new HttpError(`POST ${url}: the answer is not JSON: ${text.slice(0, 200)}`, { url, status, attempts: attempt });
+            throw new HttpError(`POST ${url}: the answer is not JSON: ${this.scrub(text).slice(0, 200)}`, { url, status, attempts: attempt });
           }
         }
-        reason = `HTTP ${status}: ${text.slice(0, 300)}`;
+        reason = `HTTP ${status}: ${this.scrub(text).slice(0, 300)}`;
         retryAfter = parseRetryAfter(res.headers.get('retry-after'));
         if (!RETRY_STATUS.has(status)) throw new HttpError(`POST ${url} failed: ${reason}`, { url, status, attempts: attempt });
       } catch (err) {

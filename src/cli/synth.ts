@@ -3,6 +3,7 @@
 // ("<out>.ledger.jsonl"), so a killed command rerun continues where it stopped; outputs are
 // written atomically at the end; --dry-run prints the calls and the estimated cost first.
 
+import { loadRoutingData } from '../data/index.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { createEmbedder } from '../embed/index.js';
@@ -110,25 +111,10 @@ const int = (x: number) => x.toLocaleString('en-US');
 
 // ---------------------------------------------------------------- taxonomy
 
-/**
- * Task labels of a routing data set, through the data loader (src/data, built in parallel).
- * Once it is in the tree, this can become the one line
- *   `return [...new Set((await loadRoutingData(path)).tasks)];`
- * Until then the module is looked up at run time, and --tasks is the way in.
- */
+/** Task labels of a routing data set (any format the loader reads), first-seen order, non-empty. */
 async function tasksOfData(path: string): Promise<string[]> {
-  const spec = '../data/index.js';
-  let mod: { loadRoutingData?: (p: string) => Promise<{ tasks: string[] }> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    mod = {};
-  }
-  if (typeof mod.loadRoutingData !== 'function')
-    throw new TaskrouteError('ERR_TASKROUTE_CONFIG', `--from-tasks needs the routing data loader, which this build lacks: pass the task labels with --tasks a,b,c`);
-  const data = await mod.loadRoutingData(path);
-  return [...new Set(data.tasks)];
+  const data = await loadRoutingData(path);
+  return [...new Set(data.tasks)].filter((t) => t !== '');
 }
 
 function mappingPath(v: string): string {

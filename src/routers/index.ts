@@ -4,8 +4,9 @@ import { registerRouter, hasRouter } from './registry.js';
 import { baselineFactories } from './baselines.js';
 import { kmeansFactory } from './kmeans.js';
 import { mfFactory } from './mf.js';
+import { mlpFactory } from './mlp.js';
 
-for (const f of [...baselineFactories, kmeansFactory, mfFactory]) if (!hasRouter(f.name)) registerRouter(f);
+for (const f of [...baselineFactories, kmeansFactory, mfFactory, mlpFactory]) if (!hasRouter(f.name)) registerRouter(f);
 
 export { getRouterFactory, routerNames, registerRouter } from './registry.js';
 export type { Router, RouterFactory, RouterState, TrainSet, Estimate, LabelledSet } from './types.js';

@@ -151,7 +151,7 @@ describe('topk', () => {
     const X = uniformMatrix(400, 32, 5);
     const want = topkSync(X, X, 8, { metric: 'l2', excludeSelf: true });
     const pending = topk(X, X, 8, { metric: 'l2', excludeSelf: true });
-    structuredClone(X.data, { transfer: [X.data.buffer] });
+    structuredClone(X.data, { transfer: [X.data.buffer as ArrayBuffer] });
     expect(X.data.length).toBe(0);
     expect(await pending).toEqual(want);
   });

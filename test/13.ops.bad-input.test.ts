@@ -12,7 +12,7 @@ const X = () => uniformMatrix(6, 4, 1);
 
 function detached() {
   const m = uniformMatrix(3, 4, 2);
-  structuredClone(m.data, { transfer: [m.data.buffer] });
+  structuredClone(m.data, { transfer: [m.data.buffer as ArrayBuffer] });
   return m;
 }
 

@@ -267,6 +267,33 @@ void pack_b(const Spec& s, bool tB, const float* B, int64_t ldb, int64_t j0, int
   }
 }
 
+// The micro-tiles of one packed KC block: every NR strip of B against every MR strip of A.
+inline void block_tiles(const Spec& s, int64_t m, int64_t n, int64_t kc, float alpha, bool overwrite, const float* Ap,
+                        const float* Bp, float* C, int64_t ldc, float* edge) {
+  const int64_t MR = s.mr, NR = s.nr;
+  for (int64_t js = 0; js < n; js += NR) {
+    const int64_t cols = std::min(NR, n - js);
+    const float* bp = Bp + js * kc;
+    for (int64_t is = 0; is < m; is += MR) {
+      const int64_t rows = std::min(MR, m - is);
+      float* c = C + is * ldc + js;
+      if (rows == MR && cols == NR) {
+        s.micro(kc, Ap + is * kc, bp, c, ldc, alpha, overwrite);
+      } else {
+        s.micro(kc, Ap + is * kc, bp, edge, NR, 1.f, true);
+        for (int64_t i = 0; i < rows; ++i) {
+          float* ci = c + i * ldc;
+          const float* e = edge + i * NR;
+          if (overwrite)
+            for (int64_t j = 0; j < cols; ++j) ci[j] = alpha * e[j];
+          else
+            for (int64_t j = 0; j < cols; ++j) ci[j] += alpha * e[j];
+        }
+      }
+    }
+  }
+}
+
 void gemm_driver(const Spec& s, bool tA, bool tB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
                  int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   const int64_t MR = s.mr, NR = s.nr;
@@ -290,27 +317,7 @@ void gemm_driver(const Spec& s, bool tA, bool tB, int64_t m, int64_t n, int64_t 
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         pack_a(s, tA, A, lda, ic, mc, pc, kc, Ap);
-        for (int64_t js = 0; js < nc; js += NR) {
-          const int64_t cols = std::min(NR, nc - js);
-          const float* bp = Bp + js * kc;
-          for (int64_t is = 0; is < mc; is += MR) {
-            const int64_t rows = std::min(MR, mc - is);
-            float* c = C + (ic + is) * ldc + jc + js;
-            if (rows == MR && cols == NR) {
-              s.micro(kc, Ap + is * kc, bp, c, ldc, alpha, overwrite);
-            } else {
-              s.micro(kc, Ap + is * kc, bp, edge, NR, 1.f, true);
-              for (int64_t i = 0; i < rows; ++i) {
-                float* ci = c + i * ldc;
-                const float* e = edge + i * NR;
-                if (overwrite)
-                  for (int64_t j = 0; j < cols; ++j) ci[j] = alpha * e[j];
-                else
-                  for (int64_t j = 0; j < cols; ++j) ci[j] += alpha * e[j];
-              }
-            }
-          }
-        }
+        block_tiles(s, mc, nc, kc, alpha, overwrite, Ap, Bp, C + ic * ldc + jc, ldc, edge);
       }
     }
   }
@@ -354,6 +361,44 @@ GemmIsa set_builtin_gemm_isa(const std::string& name) {
   if (!cpu_supports(want)) throw Error(kInvalidArg, std::string("this CPU cannot run the ") + gemm_isa_name(want) + " GEMM kernel");
   g_isa.store(static_cast<int>(want));
   return want;
+}
+
+size_t builtin_packed_a_size(GemmIsa isa, int64_t m, int64_t k) {
+  const Spec& s = spec_for(isa);
+  return static_cast<size_t>((m + s.mr - 1) / s.mr * s.mr * std::max<int64_t>(k, 0));
+}
+
+size_t builtin_packed_bt_size(GemmIsa isa, int64_t n, int64_t k) {
+  const Spec& s = spec_for(isa);
+  return static_cast<size_t>((n + s.nr - 1) / s.nr * s.nr * std::max<int64_t>(k, 0));
+}
+
+// Layout: KC blocks one after another; block pc holds the strips of that k-range (the
+// layout gemm_driver packs per call), so block pc starts at pc · (m rounded up to MR).
+void builtin_pack_a(GemmIsa isa, const float* A, int64_t lda, int64_t m, int64_t k, float* dst) {
+  const Spec& s = spec_for(isa);
+  const int64_t mp = (m + s.mr - 1) / s.mr * s.mr;
+  for (int64_t pc = 0; pc < k; pc += KC) pack_a(s, false, A, lda, 0, m, pc, std::min(KC, k - pc), dst + pc * mp);
+}
+
+void builtin_pack_bt(GemmIsa isa, const float* B, int64_t ldb, int64_t n, int64_t k, float* dst) {
+  const Spec& s = spec_for(isa);
+  const int64_t np = (n + s.nr - 1) / s.nr * s.nr;
+  for (int64_t pc = 0; pc < k; pc += KC) pack_b(s, true, B, ldb, 0, n, pc, std::min(KC, k - pc), dst + pc * np);
+}
+
+void builtin_gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, float alpha, const float* Ap, const float* Bp,
+                         float* C, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.f);
+    return;
+  }
+  const Spec& s = spec_for(isa);
+  const int64_t mp = (m + s.mr - 1) / s.mr * s.mr, np = (n + s.nr - 1) / s.nr * s.nr;
+  alignas(64) float edge[8 * 32];
+  for (int64_t pc = 0; pc < k; pc += KC)
+    block_tiles(s, m, n, std::min(KC, k - pc), alpha, pc == 0, Ap + pc * mp, Bp + pc * np, C, ldc, edge);
 }
 
 void sgemm_builtin(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,

@@ -31,9 +31,10 @@
 namespace tr {
 namespace {
 
-// Defaults tuned on the benchmark (bench/kernels.mjs): the scratch tile (TQ×TB floats)
-// stays in L2 next to the GEMM's packed panels.
-constexpr int64_t kDefaultTQ = 256, kDefaultTB = 1024;
+// Defaults tuned at d = 256 and 384 on both GEMM backends (AVX-512 Zen, 2 cores): OpenBLAS
+// packs both operands on every call, so it wants the larger query tile; the built-in path
+// packs them once and prefers its packed query tile to stay in L2.
+constexpr int64_t kDefaultTQBuiltin = 256, kDefaultTQOpenBlas = 512, kDefaultTB = 1024;
 std::atomic<int64_t> g_tq{0}, g_tb{0};
 
 // A bounded heap over parallel key/index arrays; root = worst kept candidate.
@@ -226,7 +227,8 @@ void set_topk_tiles(TopkTiles t) {
 
 TopkTiles topk_tiles() {
   TopkTiles t;
-  t.query = g_tq.load() > 0 ? g_tq.load() : kDefaultTQ;
+  const int64_t tq = gemm_backend() == GemmBackend::Builtin ? kDefaultTQBuiltin : kDefaultTQOpenBlas;
+  t.query = g_tq.load() > 0 ? g_tq.load() : tq;
   t.base = g_tb.load() > 0 ? g_tb.load() : kDefaultTB;
   return t;
 }
@@ -273,6 +275,23 @@ void topk(const TopkParams& p, const float* Q, int64_t nq, const float* B, int64
   const bool l2 = p.metric == Metric::L2;
   std::vector<std::vector<float>> scratch(static_cast<size_t>(T));
 
+  // With the built-in GEMM, B is packed once (tile by tile) and each query tile once,
+  // instead of both on every GEMM call; the products are bitwise the same.
+  const bool prepacked = gemm_backend() == GemmBackend::Builtin;
+  const GemmIsa gisa = builtin_gemm_isa();
+  const size_t bt_stride = prepacked ? builtin_packed_bt_size(gisa, TB, d) : 0;
+  std::vector<float> bpacked;
+  std::vector<std::vector<float>> apacked(static_cast<size_t>(T));
+  if (prepacked) {
+    bpacked.resize(bt_stride * static_cast<size_t>(nbt));
+    parallel_dynamic(nbt, 1, T, [&](int64_t tb, int64_t te, int) {
+      for (int64_t bt = tb; bt < te; ++bt) {
+        const int64_t b0 = bt * TB;
+        builtin_pack_bt(gisa, bo->data + b0 * d, d, std::min(TB, nb - b0), d, bpacked.data() + bt * bt_stride);
+      }
+    });
+  }
+
   parallel_dynamic(nqt * segs, 1, T, [&](int64_t ib, int64_t ie, int tid) {
     std::vector<float>& tile = scratch[static_cast<size_t>(tid)];
     if (tile.size() < static_cast<size_t>(TQ * TB)) tile.resize(static_cast<size_t>(TQ * TB));
@@ -294,9 +313,17 @@ void topk(const TopkParams& p, const float* Q, int64_t nq, const float* B, int64
         h.cap = kk;
       }
       const int64_t t0 = s * tiles_per_seg, t1 = std::min(nbt, t0 + tiles_per_seg);
+      std::vector<float>& ap = apacked[static_cast<size_t>(tid)];
+      if (prepacked) {
+        ap.resize(builtin_packed_a_size(gisa, mq, d));
+        builtin_pack_a(gisa, qo.data + q0 * d, d, mq, d, ap.data());
+      }
       for (int64_t bt = t0; bt < t1; ++bt) {
         const int64_t b0 = bt * TB, mb = std::min(TB, nb - b0);
-        sgemm(false, true, mq, mb, d, alpha, qo.data + q0 * d, d, bo->data + b0 * d, d, 0.f, tile.data(), TB);
+        if (prepacked)
+          builtin_gemm_packed(gisa, mq, mb, d, alpha, ap.data(), bpacked.data() + bt * bt_stride, tile.data(), TB);
+        else
+          sgemm(false, true, mq, mb, d, alpha, qo.data + q0 * d, d, bo->data + b0 * d, d, 0.f, tile.data(), TB);
         for (int64_t r = 0; r < mq; ++r) {
           float* x = tile.data() + r * TB;
           const int64_t row = q0 + r;

@@ -37,8 +37,10 @@ void topk(const TopkParams& p, const float* Q, int64_t nq, const float* B, int64
           float* score, bool writable = false);
 
 // Tile sizes (rows of Q × rows of B per GEMM call); exposed for the kernel benchmark.
+// With the built-in GEMM they change speed only (each product is computed the same way
+// in any tile); OpenBLAS may round a product differently at another tile shape.
 struct TopkTiles {
-  int64_t query = 0, base = 0;  // 0: the tuned defaults
+  int64_t query = 0, base = 0;  // 0: the tuned defaults of the current GEMM backend
 };
 void set_topk_tiles(TopkTiles t);
 TopkTiles topk_tiles();

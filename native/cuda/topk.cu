@@ -354,9 +354,9 @@ struct DeviceOperands {
         b(same ? 0 : static_cast<size_t>(bo->rows * bo->d)),
         qn(qo.sq.size()),
         bn(same ? 0 : bo->sq.size()) {
-    if (qo.rows * qo.d)
+    if (qo.rows * qo.d > 0)
       TR_CUDA_CHECK(cudaMemcpyAsync(q.get(), qo.data, sizeof(float) * qo.rows * qo.d, cudaMemcpyHostToDevice, s));
-    if (!same && bo->rows * bo->d)
+    if (!same && bo->rows * bo->d > 0)
       TR_CUDA_CHECK(cudaMemcpyAsync(b.get(), bo->data, sizeof(float) * bo->rows * bo->d, cudaMemcpyHostToDevice, s));
     if (!qo.sq.empty())
       TR_CUDA_CHECK(cudaMemcpyAsync(qn.get(), qo.sq.data(), sizeof(float) * qo.sq.size(), cudaMemcpyHostToDevice, s));

@@ -311,8 +311,8 @@ Napi::Value TopkTilesFn(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     if (info.Length() > 0 && !info[0].IsUndefined()) {
       TopkTiles t;
-      t.query = get_int(env, info[0], "query", 0, 1 << 16);
-      t.base = get_int(env, info[1], "base", 0, 1 << 20);
+      t.query = get_int(env, info[0], "query", 0, 8192);
+      t.base = get_int(env, info[1], "base", 0, 1 << 16);
       tr::set_topk_tiles(t);
     }
     TopkTiles t = tr::topk_tiles();

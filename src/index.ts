@@ -74,3 +74,6 @@ export {
   type SynthQuery, type SynthQueriesOptions, type SynthQueriesResult, type CandidateModel, type JudgeSpec,
   type LabelOptions, type LabelResult, type LabelRecord,
 } from './synth/index.js';
+export { similarity, similaritySync, topk, topkSync, knnGraph, knnGraphSync } from './ops/index.js';
+export type { Metric, Csr, TopkResult, OpOptions } from './ops/types.js';
+export type { SimilarityOptions, TopkOptions, KnnGraphOptions, Symmetrize, MatrixInput } from './ops/index.js';

@@ -76,7 +76,7 @@ describe('baseline routers', () => {
     expect(Array.from(ea.quality)).not.toEqual(Array.from(ec.quality));
   });
 
-  for (const name of ['kmeans', 'mf', 'mlp']) {
+  for (const name of ['kmeans', 'mf', 'mlp', 'knn']) {
     it(`${name} learns which model wins each planted cluster and survives a state round trip`, async () => {
       const f = getRouterFactory(name);
       const r = f.create();

@@ -5,8 +5,10 @@ import { baselineFactories } from './baselines.js';
 import { kmeansFactory } from './kmeans.js';
 import { mfFactory } from './mf.js';
 import { mlpFactory } from './mlp.js';
+import { knnFactory } from './knn.js';
+import { fineRouterFactories } from './finerouter/index.js';
 
-for (const f of [...baselineFactories, kmeansFactory, mfFactory, mlpFactory]) if (!hasRouter(f.name)) registerRouter(f);
+for (const f of [...baselineFactories, knnFactory, kmeansFactory, mfFactory, mlpFactory, ...fineRouterFactories]) if (!hasRouter(f.name)) registerRouter(f);
 
 export { getRouterFactory, routerNames, registerRouter } from './registry.js';
 export type { Router, RouterFactory, RouterState, TrainSet, Estimate, LabelledSet } from './types.js';

@@ -1,0 +1,488 @@
+// FineRouter (arXiv 2603.19415) as DESIGN.md describes it:
+//   stage 1 — a kNN graph of the training embeddings (native fused top-k), edges
+//     reweighted by model-preference agreement, Leiden communities (native) = latent task
+//     types, tiny ones merged; task profiles (mean quality/cost per model, candidate
+//     sets); a task classifier p(t|x) (native softmax regression); q1 = Σ_t p(t|x)·Q[t];
+//   stage 2 — the mixture-of-experts quality estimator (native, one fused forward): a
+//     shared trunk, a gate over the tasks initialised from and anchored to p(t|x), task
+//     heads for each task's candidate models and general heads for all, two phases;
+//   aggregate — q = α·q2 + (1−α)·q1 with α chosen on validation rows; costs per task.
+// Every choice the paper leaves open (graph agreement, Leiden resolution) is made on
+// validation rows carved from the training data, never by constants tuned to a data set.
+
+import { leiden } from '../../graph/index.js';
+import { moeForward, mlpForward, trainMlp, trainMoe, type MlpModel, type MoeModel } from '../../nn/index.js';
+import { knnGraph } from '../../ops/index.js';
+import type { Estimate, LabelledSet, Router, RouterFactory, RouterState, TaskExplanation, TrainSet } from '../types.js';
+import { assertFitted, checkEstimateInput } from '../util.js';
+import { globalModelOrder, mergeTinyCommunities, taskGraph, type Agreement } from './graph.js';
+import { mixByTask, taskProfiles, type TaskProfiles } from './profiles.js';
+
+export type FineRouterStage = 'both' | 'stage1' | 'stage2';
+
+export interface FineRouterOptions {
+  /** Which estimate to use: both stages aggregated (default), stage 1 only, stage 2 only (ablations). */
+  stage?: FineRouterStage;
+  /** Neighbours per prompt in the task graph (default 16). */
+  k?: number;
+  /** Edge-weight agreement kinds tried on validation (default ['rbo', 'none']). */
+  agreements?: Agreement[];
+  /** Weight β of the agreement term (default 0.5). */
+  beta?: number;
+  /** Leiden resolutions tried on validation (default [0.5, 1, 2]). */
+  resolutions?: number[];
+  /** Leiden quality function (default 'modularity'). */
+  objective?: 'modularity' | 'cpm';
+  /** Communities smaller than this are merged into a neighbour (default max(8, ⌈n/400⌉)). */
+  minTaskSize?: number;
+  /** Candidate-set coverage δ of the preferred-model mass (default 0.8). */
+  delta?: number;
+  /** Shrinkage pseudo-count of the task profiles (default 2). */
+  shrinkage?: number;
+  /** Share of the training rows held out to fit/score the task classifier (default 0.1). */
+  classifierHoldout?: number;
+  /** MoE trunk width (default 256). */
+  hidden?: number;
+  /** Tasks mixed per row (default 2). */
+  topK?: number;
+  /** Weight of the gate's cross-entropy to p(t|x) (default 0.5). */
+  gateWeight?: number;
+  /** Adam learning rate of the MoE (default 1e-3). */
+  lr?: number;
+  /** Epochs at most per MoE phase (default 60). */
+  epochs?: number;
+  /** Early-stopping patience (default 6). */
+  patience?: number;
+  /** Aggregation weights α tried on validation (default 0, 0.1, …, 1). */
+  alphas?: number[];
+}
+
+interface Fitted {
+  d: number;
+  T: number;
+  profiles: TaskProfiles;
+  classifier: MlpModel;
+  moe?: MoeModel;
+  alpha: number;
+  /** Per task: label (dominant dataset task and its share). */
+  labels: string[];
+  diagnostics: Record<string, number | string>;
+}
+
+const DEFAULTS = {
+  stage: 'both' as FineRouterStage,
+  k: 16,
+  agreements: ['rbo', 'none'] as Agreement[],
+  beta: 0.5,
+  resolutions: [0.5, 1, 2],
+  objective: 'modularity' as const,
+  delta: 0.8,
+  shrinkage: 2,
+  classifierHoldout: 0.1,
+  hidden: 256,
+  topK: 2,
+  gateWeight: 0.5,
+  lr: 1e-3,
+  epochs: 60,
+  patience: 6,
+  alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+};
+
+/** Masked mean squared error of estimates vs scores (NaN scores skipped). */
+function mse(est: Float32Array, y: Float32Array): number {
+  let e = 0;
+  let c = 0;
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (Number.isNaN(v)) continue;
+    e += (est[i] - v) ** 2;
+    c++;
+  }
+  return c ? e / c : 0;
+}
+
+/** Rows of a matrix [n × w] picked by index. */
+function pick(a: Float32Array, w: number, idx: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(idx.length * w);
+  for (let r = 0; r < idx.length; r++) out.set(a.subarray(idx[r] * w, idx[r] * w + w), r * w);
+  return out;
+}
+
+/** Deterministic holdout: every row i with a hash of (seed, i) below the fraction. */
+function holdoutMask(n: number, fraction: number, seed: number): Uint8Array {
+  const m = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = (Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(seed + 0x7f4a7c15, 0x85ebca6b)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+    if ((h ^ (h >>> 16)) / 4294967296 < fraction) m[i] = 1;
+  }
+  return m;
+}
+
+/** Top-1 and top-5 accuracy of class probabilities P [n × T] against labels. */
+function topAccuracy(P: Float32Array, labels: Int32Array, T: number): { top1: number; top5: number } {
+  const n = labels.length;
+  let t1 = 0;
+  let t5 = 0;
+  for (let i = 0; i < n; i++) {
+    const y = labels[i];
+    const py = P[i * T + y];
+    let above = 0;
+    for (let t = 0; t < T; t++) {
+      const p = P[i * T + t];
+      if (p > py || (p === py && t < y)) above++;
+    }
+    if (above === 0) t1++;
+    if (above < 5) t5++;
+  }
+  return { top1: n ? t1 / n : NaN, top5: n ? t5 / n : NaN };
+}
+
+function oneHot(labels: Int32Array, T: number): Float32Array {
+  const out = new Float32Array(labels.length * T);
+  labels.forEach((t, i) => (out[i * T + t] = 1));
+  return out;
+}
+
+/** A readable label per task: its most common dataset task and that task's share. */
+function taskLabels(labels: Int32Array, T: number, tasks: string[]): string[] {
+  const counts: Map<string, number>[] = Array.from({ length: T }, () => new Map());
+  labels.forEach((t, i) => {
+    const k = tasks[i] || '?';
+    counts[t].set(k, (counts[t].get(k) ?? 0) + 1);
+  });
+  return counts.map((c, t) => {
+    let best = '';
+    let bc = 0;
+    let total = 0;
+    for (const [k, v] of c) {
+      total += v;
+      if (v > bc || (v === bc && k < best)) {
+        best = k;
+        bc = v;
+      }
+    }
+    return `t${t} (${best === '?' ? 'unlabelled' : `${Math.round((100 * bc) / Math.max(1, total))}% ${best}`}, ${total} prompts)`;
+  });
+}
+
+export class FineRouter implements Router {
+  readonly name: string;
+  models: string[] = [];
+  private f?: Fitted;
+  private readonly o: typeof DEFAULTS & { minTaskSize?: number };
+
+  constructor(options: FineRouterOptions = {}, name = 'finerouter') {
+    this.name = name;
+    this.o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof this.o;
+    const o = this.o;
+    if (!['both', 'stage1', 'stage2'].includes(o.stage)) throw new TypeError(`Expected "stage" to be one of 'both', 'stage1', 'stage2', received ${JSON.stringify(o.stage)}`);
+    if (!Number.isInteger(o.k) || o.k < 1) throw new RangeError(`Expected "k" to be an integer >= 1, received ${o.k}`);
+    if (!Array.isArray(o.agreements) || !o.agreements.length || o.agreements.some((a) => !['rbo', 'l1', 'none'].includes(a)))
+      throw new TypeError(`Expected "agreements" to be a non-empty list of 'rbo', 'l1', 'none', received ${JSON.stringify(o.agreements)}`);
+    if (!Array.isArray(o.resolutions) || !o.resolutions.length || o.resolutions.some((r) => !(r > 0)))
+      throw new RangeError(`Expected "resolutions" to be a non-empty list of numbers > 0, received ${JSON.stringify(o.resolutions)}`);
+    if (!(o.beta >= 0 && o.beta <= 1)) throw new RangeError(`Expected "beta" to be in [0, 1], received ${o.beta}`);
+    if (!Array.isArray(o.alphas) || !o.alphas.length || o.alphas.some((a) => !(a >= 0 && a <= 1)))
+      throw new RangeError(`Expected "alphas" to be a non-empty list of numbers in [0, 1], received ${JSON.stringify(o.alphas)}`);
+    if (!(o.classifierHoldout > 0 && o.classifierHoldout < 0.5))
+      throw new RangeError(`Expected "classifierHoldout" to be in (0, 0.5), received ${o.classifierHoldout}`);
+  }
+
+  /** Stage 1 for one graph configuration: labels → profiles → classifier; scored by validation MSE of q1. */
+  private async stage1(
+    train: TrainSet,
+    labelsIn: Int32Array,
+    T: number,
+    hold: Uint8Array,
+    val: LabelledSet | undefined,
+  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
+    const M = train.models.length;
+    const d = train.dim;
+    const profiles = taskProfiles(labelsIn, T, train.scores, train.costs, M, { delta: this.o.delta, shrinkage: this.o.shrinkage });
+    const fitIdx: number[] = [];
+    const holdIdx: number[] = [];
+    for (let i = 0; i < train.n; i++) (hold[i] ? holdIdx : fitIdx).push(i);
+    const classifier = await trainMlp({
+      X: pick(train.X, d, fitIdx),
+      n: fitIdx.length,
+      d,
+      labels: Int32Array.from(fitIdx, (i) => labelsIn[i]),
+      outputs: T,
+      loss: 'softmax-xent',
+      hidden: [],
+      lr: 5e-3,
+      epochs: 80,
+      patience: 5,
+      batchSize: 256,
+      val: holdIdx.length ? { X: pick(train.X, d, holdIdx), n: holdIdx.length, labels: Int32Array.from(holdIdx, (i) => labelsIn[i]) } : undefined,
+      seed: train.seed,
+      threads: train.threads,
+    });
+    const Ph = holdIdx.length ? await mlpForward(classifier, pick(train.X, d, holdIdx), holdIdx.length, { threads: train.threads }) : new Float32Array(0);
+    const acc = topAccuracy(Ph, Int32Array.from(holdIdx, (i) => labelsIn[i]), T);
+    // Selection score: q1 on the validation rows (else on the classifier's holdout).
+    let valMse: number;
+    if (val && val.n > 0) {
+      const Pv = await mlpForward(classifier, val.X, val.n, { threads: train.threads });
+      valMse = mse(mixByTask(Pv, val.n, T, profiles.quality, M), val.scores);
+    } else valMse = mse(mixByTask(Ph, holdIdx.length, T, profiles.quality, M), pick(train.scores, M, holdIdx));
+    const P = await mlpForward(classifier, train.X, train.n, { threads: train.threads });
+    return { profiles, classifier, valMse, acc, P };
+  }
+
+  async fit(train: TrainSet): Promise<void> {
+    const M = train.models.length;
+    const d = train.dim;
+    const n = train.n;
+    const o = this.o;
+    if (n < 2) throw new RangeError(`finerouter needs at least 2 training rows, received ${n}`);
+    this.models = [...train.models];
+    const progress = train.progress;
+    const val = train.val && train.val.n > 0 ? train.val : undefined;
+    const t0 = performance.now();
+
+    // Stage 1: the task graph once, then each (agreement, resolution) on validation.
+    progress?.start(`${this.name}: kNN graph`);
+    const knn = await knnGraph({ data: train.X, rows: n, cols: d }, Math.min(o.k, n - 1), { metric: 'cosine', symmetrize: 'max', threads: train.threads });
+    progress?.done();
+    const order = globalModelOrder(train.scores, n, M);
+    const minSize = o.minTaskSize ?? Math.max(8, Math.ceil(n / 400));
+    const hold = holdoutMask(n, o.classifierHoldout, train.seed);
+    type Cand = Awaited<ReturnType<FineRouter['stage1']>> & { labels: Int32Array; T: number; agreement: Agreement; resolution: number; quality: number };
+    let best: Cand | undefined;
+    const tried: string[] = [];
+    progress?.start(`${this.name}: task discovery`, o.agreements.length * o.resolutions.length);
+    for (const agreement of o.agreements) {
+      const g = taskGraph(knn, train.scores, M, order, { agreement, beta: o.beta });
+      for (const resolution of o.resolutions) {
+        const lr = await leiden(g, { objective: o.objective, resolution, seed: train.seed, threads: train.threads });
+        const { labels, T } = mergeTinyCommunities(g, lr.membership, minSize);
+        const s = await this.stage1(train, labels, T, hold, val);
+        tried.push(`${agreement}@${resolution}: T=${T} mse=${s.valMse.toFixed(5)}`);
+        if (!best || s.valMse < best.valMse - 1e-9) best = { ...s, labels, T, agreement, resolution, quality: lr.quality };
+        progress?.tick();
+      }
+    }
+    progress?.done(`T = ${best!.T}`);
+    const s1 = best!;
+    const T = s1.T;
+    const tStage1 = (performance.now() - t0) / 1000;
+
+    // Stage 2: the MoE, its gate initialised from the classifier and anchored to p(t|x).
+    let moe: MoeModel | undefined;
+    let alpha = 0;
+    if (o.stage !== 'stage1') {
+      const cand: number[][] = Array.from({ length: T }, (_, t) =>
+        Array.from(s1.profiles.candIdx.subarray(s1.profiles.candPtr[t], s1.profiles.candPtr[t + 1])).sort((a, b) => a - b),
+      );
+      const headPtr = new Int32Array(T + 1);
+      cand.forEach((c, t) => (headPtr[t + 1] = headPtr[t] + c.length));
+      const headModel = Int32Array.from(cand.flat());
+      const Pval = val ? await mlpForward(s1.classifier, val.X, val.n, { threads: train.threads }) : undefined;
+      progress?.start(`${this.name}: MoE`);
+      moe = await trainMoe({
+        X: train.X,
+        n,
+        d,
+        Y: train.scores,
+        M,
+        T,
+        headPtr,
+        headModel,
+        hidden: o.hidden,
+        K: Math.min(o.topK, T),
+        gateTargets: s1.P,
+        gateWeight: o.gateWeight,
+        gateInit: { Wg: s1.classifier.weights.W0, bg: s1.classifier.weights.b0 },
+        lr: o.lr,
+        epochs: o.epochs,
+        patience: o.patience,
+        val: val ? { X: val.X, n: val.n, Y: val.scores, gateTargets: Pval } : undefined,
+        seed: train.seed,
+        threads: train.threads,
+      });
+      progress?.done();
+      if (o.stage === 'stage2') alpha = 1;
+      else {
+        // α on validation rows (else the classifier's holdout rows of train).
+        const rows = val ?? { X: pick(train.X, d, [...hold.keys()].filter((i) => hold[i])), scores: pick(train.scores, M, [...hold.keys()].filter((i) => hold[i])) };
+        const nv = rows.scores.length / M;
+        const out = await moeForward(moe, rows.X, nv, { outputs: ['q2', 'gate'], threads: train.threads });
+        const q1 = mixByTask(out.gate!, nv, T, s1.profiles.quality, M);
+        let bestErr = Infinity;
+        for (const a of o.alphas) {
+          const q = new Float32Array(q1.length);
+          for (let i = 0; i < q.length; i++) q[i] = a * out.q2![i] + (1 - a) * q1[i];
+          const e = mse(q, rows.scores);
+          if (e < bestErr - 1e-12) {
+            bestErr = e;
+            alpha = a;
+          }
+        }
+      }
+    }
+    this.f = {
+      d,
+      T,
+      profiles: s1.profiles,
+      classifier: s1.classifier,
+      moe,
+      alpha,
+      labels: taskLabels(s1.labels, T, train.tasks),
+      diagnostics: {
+        tasks: T,
+        agreement: s1.agreement,
+        resolution: s1.resolution,
+        leidenQuality: s1.quality,
+        classifierTop1: s1.acc.top1,
+        classifierTop5: s1.acc.top5,
+        stage1ValMse: s1.valMse,
+        alpha,
+        stage1Seconds: tStage1,
+        candidates: tried.join('; '),
+      },
+    };
+  }
+
+  /** p(t|x) [n × T]: the MoE gate when stage 2 exists (one fused pass), else the classifier. */
+  private async forward(X: Float32Array, n: number): Promise<{ P: Float32Array; q2?: Float32Array }> {
+    const f = this.f!;
+    if (f.moe) {
+      const out = await moeForward(f.moe, X, n, { outputs: f.alpha > 0 ? ['q2', 'gate'] : ['gate'] });
+      return { P: out.gate!, q2: out.q2 };
+    }
+    return { P: await mlpForward(f.classifier, X, n) };
+  }
+
+  async estimate(X: Float32Array, n: number): Promise<Estimate> {
+    assertFitted(this.models, this.name);
+    const f = this.f!;
+    checkEstimateInput(X, n, f.d, this.name);
+    const M = this.models.length;
+    if (n === 0) return { quality: new Float32Array(0), cost: new Float32Array(0), n, models: M };
+    const { P, q2 } = await this.forward(X, n);
+    const cost = mixByTask(P, n, f.T, f.profiles.cost, M);
+    let quality: Float32Array;
+    if (f.alpha >= 1 && q2) quality = q2;
+    else {
+      quality = mixByTask(P, n, f.T, f.profiles.quality, M);
+      if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
+    }
+    return { quality, cost, n, models: M };
+  }
+
+  async explain(X: Float32Array, n: number, top: number): Promise<TaskExplanation[][]> {
+    assertFitted(this.models, this.name);
+    const f = this.f!;
+    checkEstimateInput(X, n, f.d, this.name);
+    const { P } = await this.forward(X, n);
+    const out: TaskExplanation[][] = [];
+    for (let i = 0; i < n; i++) {
+      const row = Array.from({ length: f.T }, (_, t) => t).sort((a, b) => P[i * f.T + b] - P[i * f.T + a] || a - b);
+      out.push(row.slice(0, Math.min(top, f.T)).map((t) => ({ id: `t${t}`, label: f.labels[t], probability: P[i * f.T + t] })));
+    }
+    return out;
+  }
+
+  diagnostics(): Record<string, number | string> {
+    return this.f ? { ...this.f.diagnostics } : {};
+  }
+
+  state(): RouterState {
+    assertFitted(this.models, this.name);
+    const f = this.f!;
+    const M = this.models.length;
+    const p = f.profiles;
+    const tensors: RouterState['tensors'] = {
+      'profiles.quality': p.quality,
+      'profiles.cost': p.cost,
+      'profiles.preference': p.preference,
+      'profiles.candPtr': p.candPtr,
+      'profiles.candIdx': p.candIdx,
+      'profiles.sizes': p.sizes,
+    };
+    const shapes: Record<string, number[]> = { 'profiles.quality': [f.T, M], 'profiles.cost': [f.T, M], 'profiles.preference': [f.T, M] };
+    for (const [k, v] of Object.entries(f.classifier.weights)) tensors[`classifier.${k}`] = v;
+    if (f.moe) {
+      for (const [k, v] of Object.entries(f.moe.weights)) tensors[`moe.${k}`] = v;
+      tensors['moe.headPtr'] = f.moe.config.headPtr;
+      tensors['moe.headModel'] = f.moe.config.headModel;
+      const c = f.moe.config;
+      Object.assign(shapes, { 'moe.W1': [c.H, c.d], 'moe.Wg': [c.T, c.d], 'moe.U': [c.M, c.H], 'moe.V': [c.headModel.length, c.H] });
+    }
+    const { headPtr: _hp, headModel: _hm, ...moeConfig } = f.moe?.config ?? ({} as Record<string, unknown>);
+    return {
+      method: this.name,
+      models: this.models,
+      config: {
+        options: this.o,
+        d: f.d,
+        T: f.T,
+        alpha: f.alpha,
+        labels: f.labels,
+        diagnostics: f.diagnostics,
+        classifier: f.classifier.config,
+        moe: f.moe ? moeConfig : null,
+      },
+      tensors,
+      shapes,
+    };
+  }
+
+  static fromState(s: RouterState, name = 'finerouter'): FineRouter {
+    const c = s.config as Record<string, unknown>;
+    const r = new FineRouter(c.options as FineRouterOptions, name);
+    r.models = [...s.models];
+    const M = s.models.length;
+    const T = Number(c.T);
+    const t = s.tensors;
+    const sub = (prefix: string) =>
+      Object.fromEntries(Object.entries(t).filter(([k]) => k.startsWith(prefix) && !k.endsWith('headPtr') && !k.endsWith('headModel')).map(([k, v]) => [k.slice(prefix.length), v as Float32Array]));
+    const profiles: TaskProfiles = {
+      T,
+      M,
+      quality: t['profiles.quality'] as Float32Array,
+      cost: t['profiles.cost'] as Float32Array,
+      preference: t['profiles.preference'] as Float32Array,
+      candPtr: t['profiles.candPtr'] as Int32Array,
+      candIdx: t['profiles.candIdx'] as Int32Array,
+      sizes: t['profiles.sizes'] as Int32Array,
+    };
+    if (!profiles.quality || profiles.quality.length !== T * M || !profiles.cost || profiles.cost.length !== T * M)
+      throw new RangeError(`finerouter state: task profiles must be [T × M] = [${T} × ${M}]`);
+    const moe: MoeModel | undefined = c.moe
+      ? {
+          config: { ...(c.moe as Omit<MoeModel['config'], 'headPtr' | 'headModel'>), headPtr: t['moe.headPtr'] as Int32Array, headModel: t['moe.headModel'] as Int32Array },
+          weights: sub('moe.'),
+        }
+      : undefined;
+    r.f = {
+      d: Number(c.d),
+      T,
+      profiles,
+      classifier: { config: c.classifier as MlpModel['config'], weights: sub('classifier.') },
+      moe,
+      alpha: Number(c.alpha),
+      labels: c.labels as string[],
+      diagnostics: (c.diagnostics ?? {}) as Record<string, number | string>,
+    };
+    return r;
+  }
+}
+
+function factory(name: string, stage: FineRouterStage, description: string): RouterFactory {
+  return {
+    name,
+    description,
+    create: (o) => new FineRouter({ ...(o as FineRouterOptions), stage }, name),
+    fromState: (s) => FineRouter.fromState(s, name),
+  };
+}
+
+export const fineRouterFactories: RouterFactory[] = [
+  factory('finerouter', 'both', 'FineRouter: latent tasks (kNN graph + Leiden), task classifier, MoE with task heads, aggregated by validation'),
+  factory('finerouter-stage1', 'stage1', 'FineRouter ablation: stage 1 only (task classifier × task profiles)'),
+  factory('finerouter-stage2', 'stage2', 'FineRouter ablation: stage 2 only (the MoE estimate)'),
+];

@@ -16,7 +16,8 @@ Operand prepare_operand(Metric metric, const float* X, int64_t rows, int64_t d, 
   o.rows = rows;
   o.d = d;
   o.data = X;
-  const int t = resolve_threads(threads);
+  // One pass over the rows: threads only pay off beyond a few hundred thousand values.
+  const int t = rows * d < (int64_t{1} << 18) ? 1 : resolve_threads(threads);
   if (metric == Metric::Cosine && rows > 0 && d > 0) {
     float* dst;
     if (writable) {

@@ -7,8 +7,10 @@ import { mfFactory } from './mf.js';
 import { mlpFactory } from './mlp.js';
 import { knnFactory } from './knn.js';
 import { fineRouterFactories } from './finerouter/index.js';
+import { trouterFactories } from './trouter/index.js';
+import { metricFactory } from './metric.js';
 
-for (const f of [...baselineFactories, knnFactory, kmeansFactory, mfFactory, mlpFactory, ...fineRouterFactories]) if (!hasRouter(f.name)) registerRouter(f);
+for (const f of [...baselineFactories, knnFactory, kmeansFactory, mfFactory, mlpFactory, ...fineRouterFactories, ...trouterFactories, metricFactory]) if (!hasRouter(f.name)) registerRouter(f);
 
 export { getRouterFactory, routerNames, registerRouter } from './registry.js';
 export type { Router, RouterFactory, RouterState, TrainSet, Estimate, LabelledSet } from './types.js';

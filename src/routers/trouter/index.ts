@@ -27,7 +27,7 @@ export interface TrouterRouterOptions {
   tau?: number;
   /** Ablation without the latent task variable: ĥ = dec(f(x)) (default false; trouter-no-task). */
   noTask?: boolean;
-  /** Width D of the task representation, the towers' output (default 128). */
+  /** Width D of the task representation, the towers' output (default: the prompt embedding width, as the authors' towers map back to it). */
   dim?: number;
   /** Hidden widths of the towers f and g, 0–2 layers (default [256], the authors' hidden_dim). */
   towerHidden?: number[];
@@ -63,13 +63,12 @@ export interface TrouterRouterOptions {
 /** Temperature factors tried by the calibration: 2^(k/4), k = −8 … 12 (0.25 … 8). */
 export const CALIBRATION_GRID: readonly number[] = Array.from({ length: 21 }, (_, i) => 2 ** ((i - 8) / 4));
 
-type Resolved = Required<Omit<TrouterRouterOptions, 'taxonomy' | 'taskLeafMap'>> & Pick<TrouterRouterOptions, 'taxonomy' | 'taskLeafMap'>;
+type Resolved = Required<Omit<TrouterRouterOptions, 'taxonomy' | 'taskLeafMap' | 'dim'>> & Pick<TrouterRouterOptions, 'taxonomy' | 'taskLeafMap' | 'dim'>;
 
-const DEFAULTS: Omit<Resolved, 'taxonomy' | 'taskLeafMap'> = {
+const DEFAULTS: Omit<Resolved, 'taxonomy' | 'taskLeafMap' | 'dim'> = {
   beta: 1,
   tau: 0.07,
   noTask: false,
-  dim: 128,
   towerHidden: [256],
   decoderHidden: 256,
   activation: 'relu',
@@ -84,7 +83,7 @@ const DEFAULTS: Omit<Resolved, 'taxonomy' | 'taskLeafMap'> = {
   calibrate: true,
 };
 
-const KNOWN = new Set([...Object.keys(DEFAULTS), 'taxonomy', 'taskLeafMap']);
+const KNOWN = new Set([...Object.keys(DEFAULTS), 'dim', 'taxonomy', 'taskLeafMap']);
 
 function checkOptions(options: unknown): Resolved {
   const o = assertObject('options', options ?? {});
@@ -97,7 +96,7 @@ function checkOptions(options: unknown): Resolved {
     beta: assertNumber('beta', v('beta'), 0),
     tau: assertNumber('tau', v('tau'), 0),
     noTask: assertBoolean('noTask', v('noTask')),
-    dim: assertInteger('dim', v('dim'), 1, 1 << 20),
+    dim: o.dim === undefined ? undefined : assertInteger('dim', o.dim, 1, 1 << 20),
     towerHidden: [...(widths as number[])],
     decoderHidden: assertInteger('decoderHidden', v('decoderHidden'), 0, 1 << 20),
     activation: assertOneOf('activation', v('activation'), ['relu', 'gelu', 'tanh'] as const),
@@ -243,7 +242,7 @@ export class TrouterRouter implements Router {
       E,
       L: leafSet?.ids.length,
       de: de || undefined,
-      dim: o.dim,
+      dim: o.dim ?? train.dim,
       towerHidden: o.towerHidden,
       decoderHidden: o.decoderHidden,
       activation: o.activation,

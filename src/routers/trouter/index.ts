@@ -47,9 +47,9 @@ export interface TrouterRouterOptions {
   weightDecay?: number;
   /** Minibatch rows (default 32, the authors'). */
   batchSize?: number;
-  /** Epochs at most (default 100; early stopping on the validation loss ends training sooner). */
+  /** Epochs at most (default 100; early stopping on the validation MSE ends training sooner; see MIN_BATCHES_PER_EPOCH). */
   epochs?: number;
-  /** Epochs without a better validation loss before stopping (default 8). */
+  /** Epochs without a better validation MSE of the estimates before stopping (default 8). */
   patience?: number;
   /**
    * Calibrate the recogniser's confidence after training (default true): the softmax
@@ -150,6 +150,27 @@ function topRows(P: Float32Array, n: number, L: number, top: number): number[][]
   return out;
 }
 
+/**
+ * Minibatches per epoch at least. Early stopping checks the validation loss once per
+ * epoch; on a few dozen rows an epoch is one or two Adam steps, so training would stop
+ * before the decoders have moved from their initial biases. Small sets are therefore
+ * repeated within an epoch until it holds this many minibatches (the same rows, each
+ * once per pass, in a fresh order): `epochs` and `patience` then count checks of at
+ * least this many steps.
+ */
+export const MIN_BATCHES_PER_EPOCH = 8;
+
+/** How many times the training rows are repeated in one epoch (1 unless the set is small). */
+export function epochRepeats(n: number, batchSize: number): number {
+  return Math.max(1, Math.ceil((MIN_BATCHES_PER_EPOCH * batchSize) / Math.max(1, n)));
+}
+
+function tile(a: Float32Array, reps: number): Float32Array {
+  const out = new Float32Array(a.length * reps);
+  for (let r = 0; r < reps; r++) out.set(a, r * a.length);
+  return out;
+}
+
 /** Mean negative log-likelihood of the known leaves (labels ≥ 0) under q [n × L]. */
 function leafNll(q: Float32Array, labels: Int32Array, L: number): number {
   let s = 0;
@@ -230,15 +251,17 @@ export class TrouterRouter implements Router {
     }
     const beta = o.noTask ? 0 : o.beta;
 
+    const reps = epochRepeats(train.n, o.batchSize);
+    const rep = (a: Float32Array | undefined) => (a && reps > 1 ? tile(a, reps) : a);
     train.progress?.start(`${this.name}: training`);
     const model = await trainTrouter({
-      X: train.X,
-      n: train.n,
+      X: rep(train.X)!,
+      n: train.n * reps,
       d: train.dim,
       M,
-      quality: train.scores,
-      cost,
-      prior: trainLeaves?.prior,
+      quality: rep(train.scores)!,
+      cost: rep(cost),
+      prior: rep(trainLeaves?.prior),
       E,
       L: leafSet?.ids.length,
       de: de || undefined,
@@ -259,7 +282,11 @@ export class TrouterRouter implements Router {
       patience: o.patience,
       seed: train.seed,
       threads: train.threads,
-      val: val && { X: val.X, n: val.n, quality: val.scores, cost: valCost, prior: valLeaves?.prior },
+      // Early stopping judges the estimates (validation MSE of quality and cost), not the
+      // KL term: with a one-hot prior the smoothed KL is ~18× the recogniser's off-leaf
+      // mass and would end training on recognition alone, before the decoders fit. The
+      // validation leaves are used by the calibration below instead.
+      val: val && { X: val.X, n: val.n, quality: val.scores, cost: valCost },
     });
     const h = model.history!;
     train.progress?.done(`best epoch ${h.bestEpoch} of ${h.epochs}`);
@@ -281,6 +308,7 @@ export class TrouterRouter implements Router {
       diagnostics.calibration = calibration;
       diagnostics.tauCalibrated = model.config.tau;
     }
+    if (reps > 1) diagnostics.epochRepeats = reps;
     diagnostics.bestEpoch = h.bestEpoch;
     diagnostics.epochs = h.epochs;
     diagnostics.bestLoss = h.bestLoss;

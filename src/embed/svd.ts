@@ -65,7 +65,7 @@ function check(m: unknown, o: RandomizedSvdOptions): [SparseMatrix, RandomizedSv
   if (bad >= 0) throw outOfRange('matrix.values', 'finite values only', `${values[bad]} at index ${bad}`);
   const opts = assertObject('options', o);
   const out: RandomizedSvdOptions = {
-    rank: assertInteger('rank', opts.rank ?? 10, 1, 2 ** 31 - 1),
+    rank: assertInteger('rank', opts.rank ?? 10, 1),
     oversample: assertInteger('oversample', opts.oversample ?? 10, 0, 1000),
     powerIters: assertInteger('powerIters', opts.powerIters ?? 2, 0, 50),
     seed: assertInteger('seed', opts.seed ?? 0, 0),

@@ -146,7 +146,7 @@ describe('builtin embedder', () => {
     const dir = sharedData();
     if (!dir) return console.warn('skipped: shared data not found (set TASKROUTE_DATA)');
     const rows = JSON.parse(readFileSync(join(dir, 'llmrouter', 'dcrouter_train.json'), 'utf8')) as { question: string }[];
-    const texts = (Array.isArray(rows) ? rows : Object.values(rows)).map((r) => r.question).slice(0, 3000);
+    const texts = rows.map((r) => r.question).slice(0, 3000);
     const e = new BuiltinEmbedder({ dim: 64, svdSamples: 1500 });
     await e.fit(texts);
     expect(e.fitInfo).toMatchObject({ trainTexts: 3000, samples: 1500, rank: 64 });

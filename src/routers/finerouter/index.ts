@@ -10,11 +10,13 @@
 // Every choice the paper leaves open (graph agreement, Leiden resolution) is made on
 // validation rows carved from the training data, never by constants tuned to a data set.
 
+import { evaluate } from '../../eval/metrics.js';
 import { leiden } from '../../graph/index.js';
+import { referenceCost } from '../../policy/index.js';
 import { moeForward, mlpForward, trainMlp, trainMoe, type MlpModel, type MoeModel } from '../../nn/index.js';
 import { knnGraph } from '../../ops/index.js';
 import type { Estimate, LabelledSet, Router, RouterFactory, RouterState, TaskExplanation, TrainSet } from '../types.js';
-import { assertFitted, checkEstimateInput } from '../util.js';
+import { assertFitted, checkEstimateInput, columnMeans } from '../util.js';
 import { globalModelOrder, mergeTinyCommunities, taskGraph, type Agreement } from './graph.js';
 import { mixByTask, taskProfiles, type TaskProfiles } from './profiles.js';
 
@@ -49,12 +51,28 @@ export interface FineRouterOptions {
   gateWeight?: number;
   /** Adam learning rate of the MoE (default 1e-3). */
   lr?: number;
+  /** Weight decay of the MoE (default 1e-4). */
+  weightDecay?: number;
+  /**
+   * Task heads at the start of phase 2: 'profile' (default) — zero weights and the logit of
+   * the task's mean quality, so phase 2 starts from the stage-1 estimate and learns prompt-
+   * level corrections; 'general' — copies of the model's general head.
+   */
+  headInit?: 'profile' | 'general';
+  /** Loss of the MoE's general heads in phase 1 (default 'mse'). */
+  phase1Loss?: 'mse' | 'bce';
   /** Epochs at most per MoE phase (default 60). */
   epochs?: number;
   /** Early-stopping patience (default 6). */
   patience?: number;
   /** Aggregation weights α tried on validation (default 0, 0.1, …, 1). */
   alphas?: number[];
+  /**
+   * How validation chooses among configurations and α: 'routing' (default) — the
+   * realised routing curve on the validation rows (nAUC + maxQuality, the metrics the
+   * router is judged by); 'mse' — mean squared error of the quality estimate.
+   */
+  select?: 'routing' | 'mse';
 }
 
 interface Fitted {
@@ -83,10 +101,33 @@ const DEFAULTS = {
   topK: 2,
   gateWeight: 0.5,
   lr: 1e-3,
+  weightDecay: 1e-4,
+  phase1Loss: 'mse' as 'mse' | 'bce',
+  headInit: 'profile' as 'profile' | 'general',
   epochs: 60,
   patience: 6,
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+  select: 'routing' as 'routing' | 'mse',
 };
+
+/** Validation rows with what scoring them needs. */
+interface Scorer {
+  X: Float32Array;
+  n: number;
+  scores: Float32Array;
+  costs: Float32Array;
+  tasks: string[];
+  cRef: number;
+  bestSingle: number;
+  select: 'routing' | 'mse';
+}
+
+/** Higher is better: routing nAUC + maxQuality on the rows, or −MSE. */
+function score(s: Scorer, quality: Float32Array, cost: Float32Array, M: number): number {
+  if (s.select === 'mse') return -mse(quality, s.scores);
+  const m = evaluate({ quality, cost, n: s.n, models: M }, { scores: s.scores, costs: s.costs, tasks: s.tasks }, { cRef: s.cRef, bestSingle: s.bestSingle });
+  return m.nAUC + m.maxQuality - 1e-3 * mse(quality, s.scores);
+}
 
 /** Masked mean squared error of estimates vs scores (NaN scores skipped). */
 function mse(est: Float32Array, y: Float32Array): number {
@@ -137,6 +178,17 @@ function topAccuracy(P: Float32Array, labels: Int32Array, T: number): { top1: nu
     if (above < 5) t5++;
   }
   return { top1: n ? t1 / n : NaN, top5: n ? t5 / n : NaN };
+}
+
+/** Task heads that reproduce the task profiles: V = 0, e = logit(Q[t, m]). */
+function profileHeads(p: TaskProfiles, headPtr: Int32Array, headModel: Int32Array, H: number): { V: Float32Array; e: Float32Array } {
+  const e = new Float32Array(headModel.length);
+  for (let t = 0; t + 1 < headPtr.length; t++)
+    for (let j = headPtr[t]; j < headPtr[t + 1]; j++) {
+      const q = Math.min(Math.max(p.quality[t * p.M + headModel[j]], 1e-3), 1 - 1e-3);
+      e[j] = Math.log(q / (1 - q));
+    }
+  return { V: new Float32Array(headModel.length * H), e };
 }
 
 function oneHot(labels: Int32Array, T: number): Float32Array {
@@ -190,14 +242,14 @@ export class FineRouter implements Router {
       throw new RangeError(`Expected "classifierHoldout" to be in (0, 0.5), received ${o.classifierHoldout}`);
   }
 
-  /** Stage 1 for one graph configuration: labels → profiles → classifier; scored by validation MSE of q1. */
+  /** Stage 1 for one graph configuration: labels → profiles → classifier, scored on the validation rows. */
   private async stage1(
     train: TrainSet,
     labelsIn: Int32Array,
     T: number,
     hold: Uint8Array,
-    val: LabelledSet | undefined,
-  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
+    scorer: Scorer,
+  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valScore: number; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
     const M = train.models.length;
     const d = train.dim;
     const profiles = taskProfiles(labelsIn, T, train.scores, train.costs, M, { delta: this.o.delta, shrinkage: this.o.shrinkage });
@@ -222,14 +274,11 @@ export class FineRouter implements Router {
     });
     const Ph = holdIdx.length ? await mlpForward(classifier, pick(train.X, d, holdIdx), holdIdx.length, { threads: train.threads }) : new Float32Array(0);
     const acc = topAccuracy(Ph, Int32Array.from(holdIdx, (i) => labelsIn[i]), T);
-    // Selection score: q1 on the validation rows (else on the classifier's holdout).
-    let valMse: number;
-    if (val && val.n > 0) {
-      const Pv = await mlpForward(classifier, val.X, val.n, { threads: train.threads });
-      valMse = mse(mixByTask(Pv, val.n, T, profiles.quality, M), val.scores);
-    } else valMse = mse(mixByTask(Ph, holdIdx.length, T, profiles.quality, M), pick(train.scores, M, holdIdx));
+    const Pv = await mlpForward(classifier, scorer.X, scorer.n, { threads: train.threads });
+    const q1 = mixByTask(Pv, scorer.n, T, profiles.quality, M);
+    const c1 = mixByTask(Pv, scorer.n, T, profiles.cost, M);
     const P = await mlpForward(classifier, train.X, train.n, { threads: train.threads });
-    return { profiles, classifier, valMse, acc, P };
+    return { profiles, classifier, valScore: score(scorer, q1, c1, M), valMse: mse(q1, scorer.scores), acc, P };
   }
 
   async fit(train: TrainSet): Promise<void> {
@@ -240,8 +289,20 @@ export class FineRouter implements Router {
     if (n < 2) throw new RangeError(`finerouter needs at least 2 training rows, received ${n}`);
     this.models = [...train.models];
     const progress = train.progress;
-    const val = train.val && train.val.n > 0 ? train.val : undefined;
     const t0 = performance.now();
+    const hold = holdoutMask(n, o.classifierHoldout, train.seed);
+    const means = columnMeans(train.scores, n, M);
+    let bestSingle = 0;
+    for (let m = 1; m < M; m++) if (means[m] > means[bestSingle]) bestSingle = m;
+    // Model selection on the validation rows; without any, on the classifier's holdout.
+    const v: LabelledSet =
+      train.val && train.val.n > 0
+        ? train.val
+        : (() => {
+            const idx = [...hold.keys()].filter((i) => hold[i]);
+            return { X: pick(train.X, d, idx), n: idx.length, dim: d, scores: pick(train.scores, M, idx), costs: pick(train.costs, M, idx), tasks: idx.map((i) => train.tasks[i]) };
+          })();
+    const scorer: Scorer = { X: v.X, n: v.n, scores: v.scores, costs: v.costs, tasks: v.tasks, cRef: referenceCost(train.costs, n, M), bestSingle, select: o.select };
 
     // Stage 1: the task graph once, then each (agreement, resolution) on validation.
     progress?.start(`${this.name}: kNN graph`);
@@ -249,7 +310,6 @@ export class FineRouter implements Router {
     progress?.done();
     const order = globalModelOrder(train.scores, n, M);
     const minSize = o.minTaskSize ?? Math.max(8, Math.ceil(n / 400));
-    const hold = holdoutMask(n, o.classifierHoldout, train.seed);
     type Cand = Awaited<ReturnType<FineRouter['stage1']>> & { labels: Int32Array; T: number; agreement: Agreement; resolution: number; quality: number };
     let best: Cand | undefined;
     const tried: string[] = [];
@@ -259,9 +319,9 @@ export class FineRouter implements Router {
       for (const resolution of o.resolutions) {
         const lr = await leiden(g, { objective: o.objective, resolution, seed: train.seed, threads: train.threads });
         const { labels, T } = mergeTinyCommunities(g, lr.membership, minSize);
-        const s = await this.stage1(train, labels, T, hold, val);
-        tried.push(`${agreement}@${resolution}: T=${T} mse=${s.valMse.toFixed(5)}`);
-        if (!best || s.valMse < best.valMse - 1e-9) best = { ...s, labels, T, agreement, resolution, quality: lr.quality };
+        const s = await this.stage1(train, labels, T, hold, scorer);
+        tried.push(`${agreement}@${resolution}: T=${T} score=${s.valScore.toFixed(4)} mse=${s.valMse.toFixed(4)}`);
+        if (!best || s.valScore > best.valScore + 1e-9) best = { ...s, labels, T, agreement, resolution, quality: lr.quality };
         progress?.tick();
       }
     }
@@ -273,6 +333,7 @@ export class FineRouter implements Router {
     // Stage 2: the MoE, its gate initialised from the classifier and anchored to p(t|x).
     let moe: MoeModel | undefined;
     let alpha = 0;
+    let alphaScores = '';
     if (o.stage !== 'stage1') {
       const cand: number[][] = Array.from({ length: T }, (_, t) =>
         Array.from(s1.profiles.candIdx.subarray(s1.profiles.candPtr[t], s1.profiles.candPtr[t + 1])).sort((a, b) => a - b),
@@ -280,47 +341,55 @@ export class FineRouter implements Router {
       const headPtr = new Int32Array(T + 1);
       cand.forEach((c, t) => (headPtr[t + 1] = headPtr[t] + c.length));
       const headModel = Int32Array.from(cand.flat());
-      const Pval = val ? await mlpForward(s1.classifier, val.X, val.n, { threads: train.threads }) : undefined;
+      // The MoE fits the rows the classifier fitted and stops early on the classifier's
+      // holdout, so the validation rows stay unseen by it for choosing α.
+      const fitIdx: number[] = [];
+      const holdIdx: number[] = [];
+      for (let i = 0; i < n; i++) (hold[i] ? holdIdx : fitIdx).push(i);
       progress?.start(`${this.name}: MoE`);
       moe = await trainMoe({
-        X: train.X,
-        n,
+        X: pick(train.X, d, fitIdx),
+        n: fitIdx.length,
         d,
-        Y: train.scores,
+        Y: pick(train.scores, M, fitIdx),
         M,
         T,
         headPtr,
         headModel,
         hidden: o.hidden,
         K: Math.min(o.topK, T),
-        gateTargets: s1.P,
+        gateTargets: pick(s1.P, T, fitIdx),
         gateWeight: o.gateWeight,
         gateInit: { Wg: s1.classifier.weights.W0, bg: s1.classifier.weights.b0 },
+        ...(o.headInit === 'profile' ? { headInit: profileHeads(s1.profiles, headPtr, headModel, o.hidden) } : {}),
+        phase1Loss: o.phase1Loss,
         lr: o.lr,
+        weightDecay: o.weightDecay,
         epochs: o.epochs,
         patience: o.patience,
-        val: val ? { X: val.X, n: val.n, Y: val.scores, gateTargets: Pval } : undefined,
+        val: holdIdx.length ? { X: pick(train.X, d, holdIdx), n: holdIdx.length, Y: pick(train.scores, M, holdIdx), gateTargets: pick(s1.P, T, holdIdx) } : undefined,
         seed: train.seed,
         threads: train.threads,
       });
       progress?.done();
       if (o.stage === 'stage2') alpha = 1;
       else {
-        // α on validation rows (else the classifier's holdout rows of train).
-        const rows = val ?? { X: pick(train.X, d, [...hold.keys()].filter((i) => hold[i])), scores: pick(train.scores, M, [...hold.keys()].filter((i) => hold[i])) };
-        const nv = rows.scores.length / M;
-        const out = await moeForward(moe, rows.X, nv, { outputs: ['q2', 'gate'], threads: train.threads });
-        const q1 = mixByTask(out.gate!, nv, T, s1.profiles.quality, M);
-        let bestErr = Infinity;
+        const out = await moeForward(moe, scorer.X, scorer.n, { outputs: ['q2', 'gate'], threads: train.threads });
+        const q1 = mixByTask(out.gate!, scorer.n, T, s1.profiles.quality, M);
+        const c1 = mixByTask(out.gate!, scorer.n, T, s1.profiles.cost, M);
+        let bestScore = -Infinity;
+        const parts: string[] = [];
         for (const a of o.alphas) {
           const q = new Float32Array(q1.length);
           for (let i = 0; i < q.length; i++) q[i] = a * out.q2![i] + (1 - a) * q1[i];
-          const e = mse(q, rows.scores);
-          if (e < bestErr - 1e-12) {
-            bestErr = e;
+          const sc = score(scorer, q, c1, M);
+          parts.push(`${a}:${sc.toFixed(4)}`);
+          if (sc > bestScore + 1e-9) {
+            bestScore = sc;
             alpha = a;
           }
         }
+        alphaScores = parts.join(' ');
       }
     }
     this.f = {
@@ -338,10 +407,11 @@ export class FineRouter implements Router {
         leidenQuality: s1.quality,
         classifierTop1: s1.acc.top1,
         classifierTop5: s1.acc.top5,
-        stage1ValMse: s1.valMse,
+        stage1ValScore: s1.valScore,
         alpha,
         stage1Seconds: tStage1,
         candidates: tried.join('; '),
+        ...(alphaScores ? { alphaScores } : {}),
       },
     };
   }

@@ -73,6 +73,18 @@ export interface FineRouterOptions {
    * router is judged by); 'mse' — mean squared error of the quality estimate.
    */
   select?: 'routing' | 'mse';
+  /**
+   * Stage 1 as one configuration or as the average of every (agreement, resolution) tried
+   * — task types at several granularities: 'auto' (default) chooses on validation.
+   */
+  stage1Ensemble?: 'auto' | 'best' | 'all';
+}
+
+/** A stage-1 configuration kept in the multi-resolution ensemble. */
+interface Member {
+  T: number;
+  profiles: TaskProfiles;
+  classifier: MlpModel;
 }
 
 interface Fitted {
@@ -80,6 +92,8 @@ interface Fitted {
   T: number;
   profiles: TaskProfiles;
   classifier: MlpModel;
+  /** Further stage-1 configurations averaged into q1 (empty: the selected one alone). */
+  members: Member[];
   moe?: MoeModel;
   alpha: number;
   /** Per task: label (dominant dataset task and its share). */
@@ -108,6 +122,7 @@ const DEFAULTS = {
   patience: 6,
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
   select: 'routing' as 'routing' | 'mse',
+  stage1Ensemble: 'auto' as 'auto' | 'best' | 'all',
 };
 
 /** Validation rows with what scoring them needs. */
@@ -178,6 +193,39 @@ function topAccuracy(P: Float32Array, labels: Int32Array, T: number): { top1: nu
     if (above < 5) t5++;
   }
   return { top1: n ? t1 / n : NaN, top5: n ? t5 / n : NaN };
+}
+
+/**
+ * The stage-1 estimate: q1 = Σ_t p(t|x)·Q[t] for the selected configuration (its p given),
+ * averaged with the ensemble members' own classifier × profiles when there are any.
+ */
+async function stage1Estimate(
+  P: Float32Array,
+  profiles: TaskProfiles,
+  members: Member[],
+  X: Float32Array,
+  n: number,
+  M: number,
+  threads?: number,
+): Promise<{ quality: Float32Array; cost: Float32Array }> {
+  const quality = mixByTask(P, n, profiles.T, profiles.quality, M);
+  const cost = mixByTask(P, n, profiles.T, profiles.cost, M);
+  if (!members.length) return { quality, cost };
+  for (const m of members) {
+    const Pm = await mlpForward(m.classifier, X, n, { threads });
+    const q = mixByTask(Pm, n, m.T, m.profiles.quality, M);
+    const c = mixByTask(Pm, n, m.T, m.profiles.cost, M);
+    for (let i = 0; i < quality.length; i++) {
+      quality[i] += q[i];
+      cost[i] += c[i];
+    }
+  }
+  const k = members.length + 1;
+  for (let i = 0; i < quality.length; i++) {
+    quality[i] /= k;
+    cost[i] /= k;
+  }
+  return { quality, cost };
 }
 
 /** Task heads that reproduce the task profiles: V = 0, e = logit(Q[t, m]). */
@@ -312,6 +360,7 @@ export class FineRouter implements Router {
     const minSize = o.minTaskSize ?? Math.max(8, Math.ceil(n / 400));
     type Cand = Awaited<ReturnType<FineRouter['stage1']>> & { labels: Int32Array; T: number; agreement: Agreement; resolution: number; quality: number };
     let best: Cand | undefined;
+    const cands: Cand[] = [];
     const tried: string[] = [];
     progress?.start(`${this.name}: task discovery`, o.agreements.length * o.resolutions.length);
     for (const agreement of o.agreements) {
@@ -321,13 +370,36 @@ export class FineRouter implements Router {
         const { labels, T } = mergeTinyCommunities(g, lr.membership, minSize);
         const s = await this.stage1(train, labels, T, hold, scorer);
         tried.push(`${agreement}@${resolution}: T=${T} score=${s.valScore.toFixed(4)} mse=${s.valMse.toFixed(4)}`);
-        if (!best || s.valScore > best.valScore + 1e-9) best = { ...s, labels, T, agreement, resolution, quality: lr.quality };
+        const better = o.select === 'routing' ? -s.valMse > -(best?.valMse ?? Infinity) + 1e-9 : s.valScore > (best?.valScore ?? -Infinity) + 1e-9;
+        const c: Cand = { ...s, labels, T, agreement, resolution, quality: lr.quality };
+        cands.push(c);
+        if (!best || better) best = c;
         progress?.tick();
       }
     }
     progress?.done(`T = ${best!.T}`);
     const s1 = best!;
     const T = s1.T;
+    // The ensemble of every configuration, kept when validation prefers it.
+    let members: Member[] = [];
+    let ensembleNote = 'best';
+    if (o.stage1Ensemble !== 'best' && cands.length > 1) {
+      const others = cands.filter((c) => c !== s1);
+      const q = new Float32Array(scorer.n * M);
+      const c = new Float32Array(scorer.n * M);
+      for (const m of cands) {
+        const Pv = await mlpForward(m.classifier, scorer.X, scorer.n, { threads: train.threads });
+        const qm = mixByTask(Pv, scorer.n, m.T, m.profiles.quality, M);
+        const cm = mixByTask(Pv, scorer.n, m.T, m.profiles.cost, M);
+        for (let i = 0; i < q.length; i++) {
+          q[i] += qm[i] / cands.length;
+          c[i] += cm[i] / cands.length;
+        }
+      }
+      const ens = score(scorer, q, c, M);
+      ensembleNote = `all ${cands.length}: ${ens.toFixed(4)} vs best ${s1.valScore.toFixed(4)}`;
+      if (o.stage1Ensemble === 'all' || ens > s1.valScore + 1e-9) members = others.map((m) => ({ T: m.T, profiles: m.profiles, classifier: m.classifier }));
+    }
     const tStage1 = (performance.now() - t0) / 1000;
 
     // Stage 2: the MoE, its gate initialised from the classifier and anchored to p(t|x).
@@ -375,8 +447,7 @@ export class FineRouter implements Router {
       if (o.stage === 'stage2') alpha = 1;
       else {
         const out = await moeForward(moe, scorer.X, scorer.n, { outputs: ['q2', 'gate'], threads: train.threads });
-        const q1 = mixByTask(out.gate!, scorer.n, T, s1.profiles.quality, M);
-        const c1 = mixByTask(out.gate!, scorer.n, T, s1.profiles.cost, M);
+        const { quality: q1, cost: c1 } = await stage1Estimate(out.gate!, s1.profiles, members, scorer.X, scorer.n, M, train.threads);
         let bestScore = -Infinity;
         const parts: string[] = [];
         for (const a of o.alphas) {
@@ -397,6 +468,7 @@ export class FineRouter implements Router {
       T,
       profiles: s1.profiles,
       classifier: s1.classifier,
+      members,
       moe,
       alpha,
       labels: taskLabels(s1.labels, T, train.tasks),
@@ -408,6 +480,8 @@ export class FineRouter implements Router {
         classifierTop1: s1.acc.top1,
         classifierTop5: s1.acc.top5,
         stage1ValScore: s1.valScore,
+        stage1Ensemble: members.length ? members.length + 1 : 1,
+        stage1EnsembleScores: ensembleNote,
         alpha,
         stage1Seconds: tStage1,
         candidates: tried.join('; '),
@@ -433,14 +507,11 @@ export class FineRouter implements Router {
     const M = this.models.length;
     if (n === 0) return { quality: new Float32Array(0), cost: new Float32Array(0), n, models: M };
     const { P, q2 } = await this.forward(X, n);
-    const cost = mixByTask(P, n, f.T, f.profiles.cost, M);
-    let quality: Float32Array;
+    const s1 = await stage1Estimate(P, f.profiles, f.members, X, n, M);
+    let quality = s1.quality;
     if (f.alpha >= 1 && q2) quality = q2;
-    else {
-      quality = mixByTask(P, n, f.T, f.profiles.quality, M);
-      if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
-    }
-    return { quality, cost, n, models: M };
+    else if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
+    return { quality, cost: s1.cost, n, models: M };
   }
 
   async explain(X: Float32Array, n: number, top: number): Promise<TaskExplanation[][]> {
@@ -475,6 +546,13 @@ export class FineRouter implements Router {
     };
     const shapes: Record<string, number[]> = { 'profiles.quality': [f.T, M], 'profiles.cost': [f.T, M], 'profiles.preference': [f.T, M] };
     for (const [k, v] of Object.entries(f.classifier.weights)) tensors[`classifier.${k}`] = v;
+    f.members.forEach((m, i) => {
+      tensors[`member${i}.quality`] = m.profiles.quality;
+      tensors[`member${i}.cost`] = m.profiles.cost;
+      shapes[`member${i}.quality`] = [m.T, M];
+      shapes[`member${i}.cost`] = [m.T, M];
+      for (const [k, v] of Object.entries(m.classifier.weights)) tensors[`member${i}.classifier.${k}`] = v;
+    });
     if (f.moe) {
       for (const [k, v] of Object.entries(f.moe.weights)) tensors[`moe.${k}`] = v;
       tensors['moe.headPtr'] = f.moe.config.headPtr;
@@ -494,6 +572,7 @@ export class FineRouter implements Router {
         labels: f.labels,
         diagnostics: f.diagnostics,
         classifier: f.classifier.config,
+        members: f.members.map((m) => ({ T: m.T, classifier: m.classifier.config })),
         moe: f.moe ? moeConfig : null,
       },
       tensors,
@@ -528,10 +607,23 @@ export class FineRouter implements Router {
           weights: sub('moe.'),
         }
       : undefined;
+    const members: Member[] = ((c.members ?? []) as { T: number; classifier: MlpModel['config'] }[]).map((m, i) => {
+      const q = t[`member${i}.quality`] as Float32Array | undefined;
+      const cost = t[`member${i}.cost`] as Float32Array | undefined;
+      if (!q || q.length !== m.T * M || !cost || cost.length !== m.T * M)
+        throw new RangeError(`finerouter state: member ${i} profiles must be [T × M] = [${m.T} × ${M}]`);
+      const empty = new Int32Array(0);
+      return {
+        T: m.T,
+        profiles: { T: m.T, M, quality: q, cost, preference: new Float32Array(0), candPtr: empty, candIdx: empty, sizes: empty },
+        classifier: { config: m.classifier, weights: sub(`member${i}.classifier.`) },
+      };
+    });
     r.f = {
       d: Number(c.d),
       T,
       profiles,
+      members,
       classifier: { config: c.classifier as MlpModel['config'], weights: sub('classifier.') },
       moe,
       alpha: Number(c.alpha),

@@ -18,6 +18,7 @@ import { silentProgress, type Progress } from './progress.js';
 import './routers/index.js';
 import { getRouterFactory } from './routers/registry.js';
 import type { Estimate, LabelledSet, Router as RouterModel, TaskExplanation, TrainSet } from './routers/types.js';
+import { columnMeans } from './routers/util.js';
 import { assertInteger, assertNumber, invalidParameter } from './validate.js';
 
 export interface RouteOptions {
@@ -102,7 +103,7 @@ export class Router {
     private readonly model: RouterModel,
     readonly embedder: Embedder,
     readonly costRef: number,
-    private readonly meta: Pick<RouterArtifact, 'hyperparameters' | 'training' | 'taskrouteVersion' | 'createdAt'>,
+    private readonly meta: Pick<RouterArtifact, 'hyperparameters' | 'training' | 'trainMeans' | 'taskrouteVersion' | 'createdAt'>,
   ) {}
 
   get models(): string[] {
@@ -112,6 +113,11 @@ export class Router {
   /** Method-specific figures from training (e.g. the task classifier's accuracy). */
   diagnostics(): Record<string, number | string> {
     return this.model.diagnostics?.() ?? {};
+  }
+
+  /** Per model: mean train quality and cost. */
+  get trainMeans(): RouterArtifact['trainMeans'] {
+    return this.meta.trainMeans;
   }
 
   get training(): RouterArtifact['training'] {
@@ -156,8 +162,11 @@ export class Router {
     const model = factory.create(o.options ?? {});
     await model.fit(train);
     const M = data.models.length;
+    const q = columnMeans(train.scores, train.n, M);
+    const c = columnMeans(train.costs, train.n, M);
     return new Router(o.method, model, embedder, referenceCost(train.costs, train.n, M), {
       hyperparameters: o.options ?? {},
+      trainMeans: { quality: Array.from(q), cost: Array.from(c) },
       training: { sha256: fingerprint(data, fitRows), n: fitRows.length, source: data.source },
       taskrouteVersion: version(),
       createdAt: new Date().toISOString(),
@@ -188,6 +197,7 @@ export class Router {
       hyperparameters: this.meta.hyperparameters,
       training: this.meta.training,
       costRef: this.costRef,
+      trainMeans: this.meta.trainMeans,
       taskrouteVersion: this.meta.taskrouteVersion || version(),
       createdAt: this.meta.createdAt || new Date().toISOString(),
     });

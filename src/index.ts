@@ -77,3 +77,24 @@ export {
 export { similarity, similaritySync, topk, topkSync, knnGraph, knnGraphSync } from './ops/index.js';
 export type { Metric, Csr, TopkResult, OpOptions } from './ops/types.js';
 export type { SimilarityOptions, TopkOptions, KnnGraphOptions, Symmetrize, MatrixInput } from './ops/index.js';
+export {
+  createEmbedder,
+  embedderFromState,
+  parseEmbedderSpec,
+  EMBEDDER_KINDS,
+  BuiltinEmbedder,
+  OpenAIEmbedder,
+  PrecomputedEmbedder,
+  type EmbedderSpec,
+  type EmbedderKind,
+  type BuiltinEmbedderOptions,
+  type OpenAIEmbedderOptions,
+  type PrecomputedEmbedderOptions,
+  type Embedder,
+  type EmbedderState,
+  type EmbedContext,
+  type TensorData,
+} from './embed/index.js';
+export { BUILTIN_DEFAULTS, hashedFeatures, type BuiltinFitInfo, type HashedRows } from './embed/builtin.js';
+export { randomizedSvd, randomizedSvdSync, type SparseMatrix, type RandomizedSvdOptions, type RandomizedSvdResult } from './embed/svd.js';
+export { EmbeddingCache, defaultEmbeddingCacheDir, defaultCacheRoot } from './embed/cache.js';

@@ -24,6 +24,7 @@ function sample(): RouterArtifact {
     hyperparameters: { ks: [2] },
     training: { sha256: 'ab'.repeat(32), n: 10, source: 'x.jsonl' },
     costRef: 0.0125,
+    trainMeans: { quality: [0.5, 0.25, 0.75], cost: [0.001, 0.002, 0.0125] },
     taskrouteVersion: '0.1.0',
     createdAt: '2026-12-02T00:00:00.000Z',
   };
@@ -46,6 +47,7 @@ describe('router artifact', () => {
     expect(Array.from(back.embedder.tensors.proj)).toEqual(Array.from(Float32Array.from([0.5, -0.25, 1e-20, 3.4e38])));
     expect(back.costRef).toBe(0.0125);
     expect(back.training.n).toBe(10);
+    expect(back.trainMeans).toEqual({ quality: [0.5, 0.25, 0.75], cost: [0.001, 0.002, 0.0125] });
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 

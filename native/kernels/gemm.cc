@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "error.h"
+#include "gemm_isa.h"
 
 #ifdef TASKROUTE_OPENBLAS
 #include <cblas.h>
@@ -14,17 +15,26 @@ extern "C" void openblas_set_num_threads(int);
 
 namespace tr {
 namespace {
+// -1: not chosen yet. With OpenBLAS linked, the default is still the built-in kernel on
+// AVX-512 machines, where it measures ~1.8x faster than Debian's OpenBLAS in our tiled
+// calls (bench/kernels.mjs); elsewhere OpenBLAS.
+std::atomic<int> g_backend{-1};
 #ifdef TASKROUTE_OPENBLAS
-std::atomic<int> g_backend{static_cast<int>(GemmBackend::OpenBLAS)};
 std::once_flag g_openblas_once;
 // Our threads do the parallelism; OpenBLAS must not spawn its own on top. Done on first
 // use, not in a static initialiser: OpenBLAS's own constructor may not have run yet.
 void openblas_single_threaded() {
   std::call_once(g_openblas_once, [] { openblas_set_num_threads(1); });
 }
-#else
-std::atomic<int> g_backend{static_cast<int>(GemmBackend::Builtin)};
 #endif
+
+GemmBackend default_backend() {
+#ifdef TASKROUTE_OPENBLAS
+  return best_gemm_isa() == GemmIsa::Avx512 ? GemmBackend::Builtin : GemmBackend::OpenBLAS;
+#else
+  return GemmBackend::Builtin;
+#endif
+}
 }  // namespace
 
 bool openblas_available() {
@@ -35,7 +45,15 @@ bool openblas_available() {
 #endif
 }
 
-GemmBackend gemm_backend() { return static_cast<GemmBackend>(g_backend.load()); }
+GemmBackend gemm_backend() {
+  int b = g_backend.load();
+  if (b < 0) {
+    int want = static_cast<int>(default_backend());
+    g_backend.compare_exchange_strong(b, want);
+    return static_cast<GemmBackend>(g_backend.load());
+  }
+  return static_cast<GemmBackend>(b);
+}
 
 void set_gemm_backend(GemmBackend b) {
   if (b == GemmBackend::OpenBLAS && !openblas_available())

@@ -446,6 +446,8 @@ MoeTrainResult moe_train(const MoeTrainParams& p, const MoeData& tr_set, const M
     res.phase1 = train(obj, ps, tr_set, val, p.train, 1);
   }
   copy_heads(ps, s);
+  if (p.head_init_V) std::memcpy(ps.ptr("V"), p.head_init_V, sizeof(float) * s.n_heads * s.H);
+  if (p.head_init_e) std::memcpy(ps.ptr("e"), p.head_init_e, sizeof(float) * s.n_heads);
   if (p.phases >= 2) {
     set_phase(ps, p, &tr_set, 2);
     MoeObjective obj(p, ps, 2);

@@ -80,6 +80,11 @@ struct MoeTrainParams {
   int phases = 2;                        // 1: trunk + general heads only (V, e copied from U, c)
   const float* gate_init_W = nullptr;    // [T×d] or null: initial Wg
   const float* gate_init_b = nullptr;    // [T] or null: initial bg
+  // [nHeads×H] / [nHeads] or null: the task heads at the start of phase 2 (default: copies
+  // of their model's general head), e.g. V = 0, e = logit(task profile) so phase 2 starts
+  // from FineRouter's stage-1 estimate and learns prompt-level corrections.
+  const float* head_init_V = nullptr;
+  const float* head_init_e = nullptr;
   TrainConfig train;
 };
 

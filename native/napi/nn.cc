@@ -305,6 +305,8 @@ Napi::Value MoeTrain(const Napi::CallbackInfo& info) {
     moe_common(env, o, *p);
     p->gate_init_W = f32_field(env, o, "gateInitW", p->shape.T * p->shape.d, true, keep);
     p->gate_init_b = f32_field(env, o, "gateInitB", p->shape.T, true, keep);
+    p->head_init_V = f32_field(env, o, "headInitV", p->shape.n_heads * p->shape.H, true, keep);
+    p->head_init_e = f32_field(env, o, "headInitE", p->shape.n_heads, true, keep);
     auto tr_set = std::make_shared<tr::nn::MoeData>(moe_data(env, o, p->shape, keep, 1));
     std::shared_ptr<tr::nn::MoeData> val;
     if (!o.Get("val").IsUndefined())

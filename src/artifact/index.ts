@@ -37,6 +37,8 @@ export interface RouterArtifact {
   training: TrainingFingerprint;
   /** The dearest model's mean train cost: the policy's c_ref. */
   costRef: number;
+  /** Per model (in `models` order): mean train quality and cost (best single model, eval reference). */
+  trainMeans: { quality: number[]; cost: number[] };
   /** taskroute version that wrote the file. */
   taskrouteVersion: string;
   createdAt: string;
@@ -95,6 +97,7 @@ export function encodeArtifact(a: RouterArtifact): Uint8Array[] {
     hyperparameters: JSON.stringify(a.hyperparameters),
     training_data: JSON.stringify(a.training),
     cost_ref: String(a.costRef),
+    train_means: JSON.stringify(a.trainMeans),
     taskroute_version: a.taskrouteVersion,
     created_at: a.createdAt,
   };
@@ -195,6 +198,7 @@ export function decodeArtifact(buf: Uint8Array, path = '<artifact>'): RouterArti
     hyperparameters: parseJson(path, 'hyperparameters', metadata.hyperparameters),
     training: parseJson(path, 'training_data', metadata.training_data),
     costRef,
+    trainMeans: parseJson(path, 'train_means', metadata.train_means),
     taskrouteVersion: metadata.taskroute_version ?? '',
     createdAt: metadata.created_at ?? '',
   };

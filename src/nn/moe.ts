@@ -65,6 +65,12 @@ export interface MoeTrainOptions extends NnTrainOptions, MoeRows, MoeHeads {
   gateWeight?: number;
   /** Initial gate, e.g. the task classifier's softmax-regression weights: Wg [T × d], bg [T] (default: random Wg, zero bg). */
   gateInit?: { Wg: Float32Array; bg: Float32Array };
+  /**
+   * Task heads at the start of phase 2: V [nHeads × H], e [nHeads] (default: copies of their
+   * model's general head). FineRouter passes V = 0, e = logit(task profile) so phase 2 starts
+   * from the stage-1 estimate.
+   */
+  headInit?: { V: Float32Array; e: Float32Array };
   /** Fine-tune the gate in phase 2 (default true). */
   tuneGate?: boolean;
   /** 1: trunk + general heads only (task heads = copies of the general heads); 2: both phases (default 2). */
@@ -215,6 +221,16 @@ export async function trainMoe(options: MoeTrainOptions): Promise<MoeModel> {
     gateInitB = assertF32('gateInit.bg', g.bg, T, `T = ${T}`);
     assertFinite('gateInit.bg', gateInitB, 1);
   }
+  let headInitV: Float32Array | undefined;
+  let headInitE: Float32Array | undefined;
+  if (o.headInit !== undefined) {
+    const g = assertObject('headInit', o.headInit);
+    const nh = heads.headModel.length;
+    headInitV = assertF32('headInit.V', g.V, nh * H, `nHeads × H = ${nh} × ${H}`);
+    assertFinite('headInit.V', headInitV, H);
+    headInitE = assertF32('headInit.e', g.e, nh, `nHeads = ${nh}`);
+    assertFinite('headInit.e', headInitE, 1);
+  }
   const config: MoeConfig = { d, H, T, M, K, activation, ...heads };
   const res = await runAsync<{ weights: Weights; history: { phase1: Parameters<typeof toHistory>[0]; phase2: Parameters<typeof toHistory>[0] } }>('moeTrain', {
     ...config,
@@ -225,6 +241,8 @@ export async function trainMoe(options: MoeTrainOptions): Promise<MoeModel> {
     phase1Loss,
     gateInitW,
     gateInitB,
+    headInitV,
+    headInitE,
     X: rows.X,
     n: rows.n,
     Y: rows.Y,

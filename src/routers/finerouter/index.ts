@@ -10,11 +10,13 @@
 // Every choice the paper leaves open (graph agreement, Leiden resolution) is made on
 // validation rows carved from the training data, never by constants tuned to a data set.
 
+import { evaluate } from '../../eval/metrics.js';
 import { leiden } from '../../graph/index.js';
+import { referenceCost } from '../../policy/index.js';
 import { moeForward, mlpForward, trainMlp, trainMoe, type MlpModel, type MoeModel } from '../../nn/index.js';
 import { knnGraph } from '../../ops/index.js';
 import type { Estimate, LabelledSet, Router, RouterFactory, RouterState, TaskExplanation, TrainSet } from '../types.js';
-import { assertFitted, checkEstimateInput } from '../util.js';
+import { assertFitted, checkEstimateInput, columnMeans } from '../util.js';
 import { globalModelOrder, mergeTinyCommunities, taskGraph, type Agreement } from './graph.js';
 import { mixByTask, taskProfiles, type TaskProfiles } from './profiles.js';
 
@@ -49,12 +51,40 @@ export interface FineRouterOptions {
   gateWeight?: number;
   /** Adam learning rate of the MoE (default 1e-3). */
   lr?: number;
+  /** Weight decay of the MoE (default 1e-4). */
+  weightDecay?: number;
+  /**
+   * Task heads at the start of phase 2: 'profile' (default) — zero weights and the logit of
+   * the task's mean quality, so phase 2 starts from the stage-1 estimate and learns prompt-
+   * level corrections; 'general' — copies of the model's general head.
+   */
+  headInit?: 'profile' | 'general';
+  /** Loss of the MoE's general heads in phase 1 (default 'mse'). */
+  phase1Loss?: 'mse' | 'bce';
   /** Epochs at most per MoE phase (default 60). */
   epochs?: number;
   /** Early-stopping patience (default 6). */
   patience?: number;
   /** Aggregation weights α tried on validation (default 0, 0.1, …, 1). */
   alphas?: number[];
+  /**
+   * How validation chooses among configurations and α: 'routing' (default) — the
+   * realised routing curve on the validation rows (nAUC + maxQuality, the metrics the
+   * router is judged by); 'mse' — mean squared error of the quality estimate.
+   */
+  select?: 'routing' | 'mse';
+  /**
+   * Stage 1 as one configuration or as the average of every (agreement, resolution) tried
+   * — task types at several granularities: 'auto' (default) chooses on validation.
+   */
+  stage1Ensemble?: 'auto' | 'best' | 'all';
+}
+
+/** A stage-1 configuration kept in the multi-resolution ensemble. */
+interface Member {
+  T: number;
+  profiles: TaskProfiles;
+  classifier: MlpModel;
 }
 
 interface Fitted {
@@ -62,6 +92,8 @@ interface Fitted {
   T: number;
   profiles: TaskProfiles;
   classifier: MlpModel;
+  /** Further stage-1 configurations averaged into q1 (empty: the selected one alone). */
+  members: Member[];
   moe?: MoeModel;
   alpha: number;
   /** Per task: label (dominant dataset task and its share). */
@@ -83,10 +115,34 @@ const DEFAULTS = {
   topK: 2,
   gateWeight: 0.5,
   lr: 1e-3,
+  weightDecay: 1e-4,
+  phase1Loss: 'mse' as 'mse' | 'bce',
+  headInit: 'profile' as 'profile' | 'general',
   epochs: 60,
   patience: 6,
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+  select: 'routing' as 'routing' | 'mse',
+  stage1Ensemble: 'auto' as 'auto' | 'best' | 'all',
 };
+
+/** Validation rows with what scoring them needs. */
+interface Scorer {
+  X: Float32Array;
+  n: number;
+  scores: Float32Array;
+  costs: Float32Array;
+  tasks: string[];
+  cRef: number;
+  bestSingle: number;
+  select: 'routing' | 'mse';
+}
+
+/** Higher is better: routing nAUC + maxQuality on the rows, or −MSE. */
+function score(s: Scorer, quality: Float32Array, cost: Float32Array, M: number): number {
+  if (s.select === 'mse') return -mse(quality, s.scores);
+  const m = evaluate({ quality, cost, n: s.n, models: M }, { scores: s.scores, costs: s.costs, tasks: s.tasks }, { cRef: s.cRef, bestSingle: s.bestSingle });
+  return m.nAUC + m.maxQuality - 1e-3 * mse(quality, s.scores);
+}
 
 /** Masked mean squared error of estimates vs scores (NaN scores skipped). */
 function mse(est: Float32Array, y: Float32Array): number {
@@ -137,6 +193,50 @@ function topAccuracy(P: Float32Array, labels: Int32Array, T: number): { top1: nu
     if (above < 5) t5++;
   }
   return { top1: n ? t1 / n : NaN, top5: n ? t5 / n : NaN };
+}
+
+/**
+ * The stage-1 estimate: q1 = Σ_t p(t|x)·Q[t] for the selected configuration (its p given),
+ * averaged with the ensemble members' own classifier × profiles when there are any.
+ */
+async function stage1Estimate(
+  P: Float32Array,
+  profiles: TaskProfiles,
+  members: Member[],
+  X: Float32Array,
+  n: number,
+  M: number,
+  threads?: number,
+): Promise<{ quality: Float32Array; cost: Float32Array }> {
+  const quality = mixByTask(P, n, profiles.T, profiles.quality, M);
+  const cost = mixByTask(P, n, profiles.T, profiles.cost, M);
+  if (!members.length) return { quality, cost };
+  for (const m of members) {
+    const Pm = await mlpForward(m.classifier, X, n, { threads });
+    const q = mixByTask(Pm, n, m.T, m.profiles.quality, M);
+    const c = mixByTask(Pm, n, m.T, m.profiles.cost, M);
+    for (let i = 0; i < quality.length; i++) {
+      quality[i] += q[i];
+      cost[i] += c[i];
+    }
+  }
+  const k = members.length + 1;
+  for (let i = 0; i < quality.length; i++) {
+    quality[i] /= k;
+    cost[i] /= k;
+  }
+  return { quality, cost };
+}
+
+/** Task heads that reproduce the task profiles: V = 0, e = logit(Q[t, m]). */
+function profileHeads(p: TaskProfiles, headPtr: Int32Array, headModel: Int32Array, H: number): { V: Float32Array; e: Float32Array } {
+  const e = new Float32Array(headModel.length);
+  for (let t = 0; t + 1 < headPtr.length; t++)
+    for (let j = headPtr[t]; j < headPtr[t + 1]; j++) {
+      const q = Math.min(Math.max(p.quality[t * p.M + headModel[j]], 1e-3), 1 - 1e-3);
+      e[j] = Math.log(q / (1 - q));
+    }
+  return { V: new Float32Array(headModel.length * H), e };
 }
 
 function oneHot(labels: Int32Array, T: number): Float32Array {
@@ -190,14 +290,14 @@ export class FineRouter implements Router {
       throw new RangeError(`Expected "classifierHoldout" to be in (0, 0.5), received ${o.classifierHoldout}`);
   }
 
-  /** Stage 1 for one graph configuration: labels → profiles → classifier; scored by validation MSE of q1. */
+  /** Stage 1 for one graph configuration: labels → profiles → classifier, scored on the validation rows. */
   private async stage1(
     train: TrainSet,
     labelsIn: Int32Array,
     T: number,
     hold: Uint8Array,
-    val: LabelledSet | undefined,
-  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
+    scorer: Scorer,
+  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valScore: number; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
     const M = train.models.length;
     const d = train.dim;
     const profiles = taskProfiles(labelsIn, T, train.scores, train.costs, M, { delta: this.o.delta, shrinkage: this.o.shrinkage });
@@ -222,14 +322,11 @@ export class FineRouter implements Router {
     });
     const Ph = holdIdx.length ? await mlpForward(classifier, pick(train.X, d, holdIdx), holdIdx.length, { threads: train.threads }) : new Float32Array(0);
     const acc = topAccuracy(Ph, Int32Array.from(holdIdx, (i) => labelsIn[i]), T);
-    // Selection score: q1 on the validation rows (else on the classifier's holdout).
-    let valMse: number;
-    if (val && val.n > 0) {
-      const Pv = await mlpForward(classifier, val.X, val.n, { threads: train.threads });
-      valMse = mse(mixByTask(Pv, val.n, T, profiles.quality, M), val.scores);
-    } else valMse = mse(mixByTask(Ph, holdIdx.length, T, profiles.quality, M), pick(train.scores, M, holdIdx));
+    const Pv = await mlpForward(classifier, scorer.X, scorer.n, { threads: train.threads });
+    const q1 = mixByTask(Pv, scorer.n, T, profiles.quality, M);
+    const c1 = mixByTask(Pv, scorer.n, T, profiles.cost, M);
     const P = await mlpForward(classifier, train.X, train.n, { threads: train.threads });
-    return { profiles, classifier, valMse, acc, P };
+    return { profiles, classifier, valScore: score(scorer, q1, c1, M), valMse: mse(q1, scorer.scores), acc, P };
   }
 
   async fit(train: TrainSet): Promise<void> {
@@ -240,8 +337,20 @@ export class FineRouter implements Router {
     if (n < 2) throw new RangeError(`finerouter needs at least 2 training rows, received ${n}`);
     this.models = [...train.models];
     const progress = train.progress;
-    const val = train.val && train.val.n > 0 ? train.val : undefined;
     const t0 = performance.now();
+    const hold = holdoutMask(n, o.classifierHoldout, train.seed);
+    const means = columnMeans(train.scores, n, M);
+    let bestSingle = 0;
+    for (let m = 1; m < M; m++) if (means[m] > means[bestSingle]) bestSingle = m;
+    // Model selection on the validation rows; without any, on the classifier's holdout.
+    const v: LabelledSet =
+      train.val && train.val.n > 0
+        ? train.val
+        : (() => {
+            const idx = [...hold.keys()].filter((i) => hold[i]);
+            return { X: pick(train.X, d, idx), n: idx.length, dim: d, scores: pick(train.scores, M, idx), costs: pick(train.costs, M, idx), tasks: idx.map((i) => train.tasks[i]) };
+          })();
+    const scorer: Scorer = { X: v.X, n: v.n, scores: v.scores, costs: v.costs, tasks: v.tasks, cRef: referenceCost(train.costs, n, M), bestSingle, select: o.select };
 
     // Stage 1: the task graph once, then each (agreement, resolution) on validation.
     progress?.start(`${this.name}: kNN graph`);
@@ -249,9 +358,9 @@ export class FineRouter implements Router {
     progress?.done();
     const order = globalModelOrder(train.scores, n, M);
     const minSize = o.minTaskSize ?? Math.max(8, Math.ceil(n / 400));
-    const hold = holdoutMask(n, o.classifierHoldout, train.seed);
     type Cand = Awaited<ReturnType<FineRouter['stage1']>> & { labels: Int32Array; T: number; agreement: Agreement; resolution: number; quality: number };
     let best: Cand | undefined;
+    const cands: Cand[] = [];
     const tried: string[] = [];
     progress?.start(`${this.name}: task discovery`, o.agreements.length * o.resolutions.length);
     for (const agreement of o.agreements) {
@@ -259,20 +368,44 @@ export class FineRouter implements Router {
       for (const resolution of o.resolutions) {
         const lr = await leiden(g, { objective: o.objective, resolution, seed: train.seed, threads: train.threads });
         const { labels, T } = mergeTinyCommunities(g, lr.membership, minSize);
-        const s = await this.stage1(train, labels, T, hold, val);
-        tried.push(`${agreement}@${resolution}: T=${T} mse=${s.valMse.toFixed(5)}`);
-        if (!best || s.valMse < best.valMse - 1e-9) best = { ...s, labels, T, agreement, resolution, quality: lr.quality };
+        const s = await this.stage1(train, labels, T, hold, scorer);
+        tried.push(`${agreement}@${resolution}: T=${T} score=${s.valScore.toFixed(4)} mse=${s.valMse.toFixed(4)}`);
+        const better = o.select === 'routing' ? -s.valMse > -(best?.valMse ?? Infinity) + 1e-9 : s.valScore > (best?.valScore ?? -Infinity) + 1e-9;
+        const c: Cand = { ...s, labels, T, agreement, resolution, quality: lr.quality };
+        cands.push(c);
+        if (!best || better) best = c;
         progress?.tick();
       }
     }
     progress?.done(`T = ${best!.T}`);
     const s1 = best!;
     const T = s1.T;
+    // The ensemble of every configuration, kept when validation prefers it.
+    let members: Member[] = [];
+    let ensembleNote = 'best';
+    if (o.stage1Ensemble !== 'best' && cands.length > 1) {
+      const others = cands.filter((c) => c !== s1);
+      const q = new Float32Array(scorer.n * M);
+      const c = new Float32Array(scorer.n * M);
+      for (const m of cands) {
+        const Pv = await mlpForward(m.classifier, scorer.X, scorer.n, { threads: train.threads });
+        const qm = mixByTask(Pv, scorer.n, m.T, m.profiles.quality, M);
+        const cm = mixByTask(Pv, scorer.n, m.T, m.profiles.cost, M);
+        for (let i = 0; i < q.length; i++) {
+          q[i] += qm[i] / cands.length;
+          c[i] += cm[i] / cands.length;
+        }
+      }
+      const ens = score(scorer, q, c, M);
+      ensembleNote = `all ${cands.length}: ${ens.toFixed(4)} vs best ${s1.valScore.toFixed(4)}`;
+      if (o.stage1Ensemble === 'all' || ens > s1.valScore + 1e-9) members = others.map((m) => ({ T: m.T, profiles: m.profiles, classifier: m.classifier }));
+    }
     const tStage1 = (performance.now() - t0) / 1000;
 
     // Stage 2: the MoE, its gate initialised from the classifier and anchored to p(t|x).
     let moe: MoeModel | undefined;
     let alpha = 0;
+    let alphaScores = '';
     if (o.stage !== 'stage1') {
       const cand: number[][] = Array.from({ length: T }, (_, t) =>
         Array.from(s1.profiles.candIdx.subarray(s1.profiles.candPtr[t], s1.profiles.candPtr[t + 1])).sort((a, b) => a - b),
@@ -280,47 +413,54 @@ export class FineRouter implements Router {
       const headPtr = new Int32Array(T + 1);
       cand.forEach((c, t) => (headPtr[t + 1] = headPtr[t] + c.length));
       const headModel = Int32Array.from(cand.flat());
-      const Pval = val ? await mlpForward(s1.classifier, val.X, val.n, { threads: train.threads }) : undefined;
+      // The MoE fits the rows the classifier fitted and stops early on the classifier's
+      // holdout, so the validation rows stay unseen by it for choosing α.
+      const fitIdx: number[] = [];
+      const holdIdx: number[] = [];
+      for (let i = 0; i < n; i++) (hold[i] ? holdIdx : fitIdx).push(i);
       progress?.start(`${this.name}: MoE`);
       moe = await trainMoe({
-        X: train.X,
-        n,
+        X: pick(train.X, d, fitIdx),
+        n: fitIdx.length,
         d,
-        Y: train.scores,
+        Y: pick(train.scores, M, fitIdx),
         M,
         T,
         headPtr,
         headModel,
         hidden: o.hidden,
         K: Math.min(o.topK, T),
-        gateTargets: s1.P,
+        gateTargets: pick(s1.P, T, fitIdx),
         gateWeight: o.gateWeight,
         gateInit: { Wg: s1.classifier.weights.W0, bg: s1.classifier.weights.b0 },
+        ...(o.headInit === 'profile' ? { headInit: profileHeads(s1.profiles, headPtr, headModel, o.hidden) } : {}),
+        phase1Loss: o.phase1Loss,
         lr: o.lr,
+        weightDecay: o.weightDecay,
         epochs: o.epochs,
         patience: o.patience,
-        val: val ? { X: val.X, n: val.n, Y: val.scores, gateTargets: Pval } : undefined,
+        val: holdIdx.length ? { X: pick(train.X, d, holdIdx), n: holdIdx.length, Y: pick(train.scores, M, holdIdx), gateTargets: pick(s1.P, T, holdIdx) } : undefined,
         seed: train.seed,
         threads: train.threads,
       });
       progress?.done();
       if (o.stage === 'stage2') alpha = 1;
       else {
-        // α on validation rows (else the classifier's holdout rows of train).
-        const rows = val ?? { X: pick(train.X, d, [...hold.keys()].filter((i) => hold[i])), scores: pick(train.scores, M, [...hold.keys()].filter((i) => hold[i])) };
-        const nv = rows.scores.length / M;
-        const out = await moeForward(moe, rows.X, nv, { outputs: ['q2', 'gate'], threads: train.threads });
-        const q1 = mixByTask(out.gate!, nv, T, s1.profiles.quality, M);
-        let bestErr = Infinity;
+        const out = await moeForward(moe, scorer.X, scorer.n, { outputs: ['q2', 'gate'], threads: train.threads });
+        const { quality: q1, cost: c1 } = await stage1Estimate(out.gate!, s1.profiles, members, scorer.X, scorer.n, M, train.threads);
+        let bestScore = -Infinity;
+        const parts: string[] = [];
         for (const a of o.alphas) {
           const q = new Float32Array(q1.length);
           for (let i = 0; i < q.length; i++) q[i] = a * out.q2![i] + (1 - a) * q1[i];
-          const e = mse(q, rows.scores);
-          if (e < bestErr - 1e-12) {
-            bestErr = e;
+          const sc = score(scorer, q, c1, M);
+          parts.push(`${a}:${sc.toFixed(4)}`);
+          if (sc > bestScore + 1e-9) {
+            bestScore = sc;
             alpha = a;
           }
         }
+        alphaScores = parts.join(' ');
       }
     }
     this.f = {
@@ -328,6 +468,7 @@ export class FineRouter implements Router {
       T,
       profiles: s1.profiles,
       classifier: s1.classifier,
+      members,
       moe,
       alpha,
       labels: taskLabels(s1.labels, T, train.tasks),
@@ -338,10 +479,13 @@ export class FineRouter implements Router {
         leidenQuality: s1.quality,
         classifierTop1: s1.acc.top1,
         classifierTop5: s1.acc.top5,
-        stage1ValMse: s1.valMse,
+        stage1ValScore: s1.valScore,
+        stage1Ensemble: members.length ? members.length + 1 : 1,
+        stage1EnsembleScores: ensembleNote,
         alpha,
         stage1Seconds: tStage1,
         candidates: tried.join('; '),
+        ...(alphaScores ? { alphaScores } : {}),
       },
     };
   }
@@ -363,14 +507,11 @@ export class FineRouter implements Router {
     const M = this.models.length;
     if (n === 0) return { quality: new Float32Array(0), cost: new Float32Array(0), n, models: M };
     const { P, q2 } = await this.forward(X, n);
-    const cost = mixByTask(P, n, f.T, f.profiles.cost, M);
-    let quality: Float32Array;
+    const s1 = await stage1Estimate(P, f.profiles, f.members, X, n, M);
+    let quality = s1.quality;
     if (f.alpha >= 1 && q2) quality = q2;
-    else {
-      quality = mixByTask(P, n, f.T, f.profiles.quality, M);
-      if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
-    }
-    return { quality, cost, n, models: M };
+    else if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
+    return { quality, cost: s1.cost, n, models: M };
   }
 
   async explain(X: Float32Array, n: number, top: number): Promise<TaskExplanation[][]> {
@@ -405,6 +546,13 @@ export class FineRouter implements Router {
     };
     const shapes: Record<string, number[]> = { 'profiles.quality': [f.T, M], 'profiles.cost': [f.T, M], 'profiles.preference': [f.T, M] };
     for (const [k, v] of Object.entries(f.classifier.weights)) tensors[`classifier.${k}`] = v;
+    f.members.forEach((m, i) => {
+      tensors[`member${i}.quality`] = m.profiles.quality;
+      tensors[`member${i}.cost`] = m.profiles.cost;
+      shapes[`member${i}.quality`] = [m.T, M];
+      shapes[`member${i}.cost`] = [m.T, M];
+      for (const [k, v] of Object.entries(m.classifier.weights)) tensors[`member${i}.classifier.${k}`] = v;
+    });
     if (f.moe) {
       for (const [k, v] of Object.entries(f.moe.weights)) tensors[`moe.${k}`] = v;
       tensors['moe.headPtr'] = f.moe.config.headPtr;
@@ -424,6 +572,7 @@ export class FineRouter implements Router {
         labels: f.labels,
         diagnostics: f.diagnostics,
         classifier: f.classifier.config,
+        members: f.members.map((m) => ({ T: m.T, classifier: m.classifier.config })),
         moe: f.moe ? moeConfig : null,
       },
       tensors,
@@ -458,10 +607,23 @@ export class FineRouter implements Router {
           weights: sub('moe.'),
         }
       : undefined;
+    const members: Member[] = ((c.members ?? []) as { T: number; classifier: MlpModel['config'] }[]).map((m, i) => {
+      const q = t[`member${i}.quality`] as Float32Array | undefined;
+      const cost = t[`member${i}.cost`] as Float32Array | undefined;
+      if (!q || q.length !== m.T * M || !cost || cost.length !== m.T * M)
+        throw new RangeError(`finerouter state: member ${i} profiles must be [T × M] = [${m.T} × ${M}]`);
+      const empty = new Int32Array(0);
+      return {
+        T: m.T,
+        profiles: { T: m.T, M, quality: q, cost, preference: new Float32Array(0), candPtr: empty, candIdx: empty, sizes: empty },
+        classifier: { config: m.classifier, weights: sub(`member${i}.classifier.`) },
+      };
+    });
     r.f = {
       d: Number(c.d),
       T,
       profiles,
+      members,
       classifier: { config: c.classifier as MlpModel['config'], weights: sub('classifier.') },
       moe,
       alpha: Number(c.alpha),

@@ -76,6 +76,7 @@ export class MetricRouter implements Router {
   readonly name = 'metric';
   models: string[] = [];
   private model?: MlpModel;
+  private diag: Record<string, number | string> = {};
   private costScale: Float32Array = new Float32Array(0);
   private readonly o: Required<MetricRouterOptions>;
 
@@ -118,6 +119,8 @@ export class MetricRouter implements Router {
     this.models = [...train.models];
     this.model = model;
     this.costScale = costScale;
+    const h = model.history!;
+    this.diag = { bestEpoch: h.bestEpoch, epochs: h.epochs, bestLoss: h.bestLoss, costScale: 'per model: its largest training cost' };
   }
 
   async estimate(X: Float32Array, n: number): Promise<Estimate> {
@@ -137,8 +140,7 @@ export class MetricRouter implements Router {
   }
 
   diagnostics(): Record<string, number | string> {
-    const h = this.model?.history;
-    return h ? { bestEpoch: h.bestEpoch, epochs: h.epochs, bestLoss: h.bestLoss, costScale: 'per model: its largest training cost' } : {};
+    return { ...this.diag };
   }
 
   state(): RouterState {
@@ -153,7 +155,7 @@ export class MetricRouter implements Router {
     return {
       method: this.name,
       models: [...this.models],
-      config: { options: this.o, mlp: c },
+      config: { options: this.o, mlp: c, diagnostics: this.diag },
       tensors: { ...this.model!.weights, costScale: this.costScale },
       shapes,
     };
@@ -167,6 +169,7 @@ export class MetricRouter implements Router {
       throw invalidParameter('state.tensors.costScale', `a Float32Array of ${s.models.length} values`, costScale);
     r.models = [...s.models];
     r.costScale = costScale;
+    r.diag = { ...((c.diagnostics ?? {}) as Record<string, number | string>) };
     r.model = { config: c.mlp as MlpModel['config'], weights };
     return r;
   }

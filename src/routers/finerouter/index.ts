@@ -6,9 +6,13 @@
 //   stage 2 — the mixture-of-experts quality estimator (native, one fused forward): a
 //     shared trunk, a gate over the tasks initialised from and anchored to p(t|x), task
 //     heads for each task's candidate models and general heads for all, two phases;
-//   aggregate — q = α·q2 + (1−α)·q1 with α chosen on validation rows; costs per task.
-// Every choice the paper leaves open (graph agreement, Leiden resolution) is made on
-// validation rows carved from the training data, never by constants tuned to a data set.
+//   aggregate — q = α·q2 + (1−α)·q1; costs per task.
+// Every choice the paper leaves open is made inside the training data, never by constants
+// tuned to a data set: the graph agreement and Leiden resolution by the validation MSE of
+// q1; α by the routing curve (nAUC + maxQuality) on the validation rows together with the
+// cross-fitted out-of-fold rows of the training split (thousands of rows, not hundreds,
+// so the choice is not noise). The MoE is cross-fitted: K folds, each stopped early on its
+// held-out fold, their estimates averaged.
 
 import { evaluate } from '../../eval/metrics.js';
 import { leiden } from '../../graph/index.js';
@@ -65,26 +69,16 @@ export interface FineRouterOptions {
   epochs?: number;
   /** Early-stopping patience (default 6). */
   patience?: number;
+  /** Cross-fitted MoEs averaged into q2 (default 5; 1: one MoE stopped on the classifier's holdout). */
+  moeFolds?: number;
   /** Aggregation weights α tried on validation (default 0, 0.1, …, 1). */
   alphas?: number[];
   /**
-   * How validation chooses among configurations and α: 'routing' (default) — the
-   * realised routing curve on the validation rows (nAUC + maxQuality, the metrics the
-   * router is judged by); 'mse' — mean squared error of the quality estimate.
+   * How α is chosen: 'routing' (default) — the realised routing curve (nAUC + maxQuality,
+   * the metrics the router is judged by) on the validation and out-of-fold rows; 'mse' —
+   * the mean squared error of q on the same rows.
    */
   select?: 'routing' | 'mse';
-  /**
-   * Stage 1 as one configuration or as the average of every (agreement, resolution) tried
-   * — task types at several granularities: 'auto' (default) chooses on validation.
-   */
-  stage1Ensemble?: 'auto' | 'best' | 'all';
-}
-
-/** A stage-1 configuration kept in the multi-resolution ensemble. */
-interface Member {
-  T: number;
-  profiles: TaskProfiles;
-  classifier: MlpModel;
 }
 
 interface Fitted {
@@ -92,9 +86,8 @@ interface Fitted {
   T: number;
   profiles: TaskProfiles;
   classifier: MlpModel;
-  /** Further stage-1 configurations averaged into q1 (empty: the selected one alone). */
-  members: Member[];
-  moe?: MoeModel;
+  /** The cross-fitted MoEs (empty for stage 1 alone); their outputs are averaged. */
+  moes: MoeModel[];
   alpha: number;
   /** Per task: label (dominant dataset task and its share). */
   labels: string[];
@@ -120,29 +113,10 @@ const DEFAULTS = {
   headInit: 'profile' as 'profile' | 'general',
   epochs: 60,
   patience: 6,
+  moeFolds: 5,
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
   select: 'routing' as 'routing' | 'mse',
-  stage1Ensemble: 'auto' as 'auto' | 'best' | 'all',
 };
-
-/** Validation rows with what scoring them needs. */
-interface Scorer {
-  X: Float32Array;
-  n: number;
-  scores: Float32Array;
-  costs: Float32Array;
-  tasks: string[];
-  cRef: number;
-  bestSingle: number;
-  select: 'routing' | 'mse';
-}
-
-/** Higher is better: routing nAUC + maxQuality on the rows, or −MSE. */
-function score(s: Scorer, quality: Float32Array, cost: Float32Array, M: number): number {
-  if (s.select === 'mse') return -mse(quality, s.scores);
-  const m = evaluate({ quality, cost, n: s.n, models: M }, { scores: s.scores, costs: s.costs, tasks: s.tasks }, { cRef: s.cRef, bestSingle: s.bestSingle });
-  return m.nAUC + m.maxQuality - 1e-3 * mse(quality, s.scores);
-}
 
 /** Masked mean squared error of estimates vs scores (NaN scores skipped). */
 function mse(est: Float32Array, y: Float32Array): number {
@@ -195,37 +169,45 @@ function topAccuracy(P: Float32Array, labels: Int32Array, T: number): { top1: nu
   return { top1: n ? t1 / n : NaN, top5: n ? t5 / n : NaN };
 }
 
-/**
- * The stage-1 estimate: q1 = Σ_t p(t|x)·Q[t] for the selected configuration (its p given),
- * averaged with the ensemble members' own classifier × profiles when there are any.
- */
-async function stage1Estimate(
-  P: Float32Array,
-  profiles: TaskProfiles,
-  members: Member[],
-  X: Float32Array,
-  n: number,
-  M: number,
-  threads?: number,
-): Promise<{ quality: Float32Array; cost: Float32Array }> {
-  const quality = mixByTask(P, n, profiles.T, profiles.quality, M);
-  const cost = mixByTask(P, n, profiles.T, profiles.cost, M);
-  if (!members.length) return { quality, cost };
-  for (const m of members) {
-    const Pm = await mlpForward(m.classifier, X, n, { threads });
-    const q = mixByTask(Pm, n, m.T, m.profiles.quality, M);
-    const c = mixByTask(Pm, n, m.T, m.profiles.cost, M);
-    for (let i = 0; i < quality.length; i++) {
-      quality[i] += q[i];
-      cost[i] += c[i];
+/** Fold of each row in [0, folds), balanced and seeded. */
+function foldOf(n: number, folds: number, seed: number): Int32Array {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let a = (seed ^ 0x5bd1e995) >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const f = new Int32Array(n);
+  order.forEach((row, r) => (f[row] = r % folds));
+  return f;
+}
+
+/** The mean q2 (and gate p) of the cross-fitted MoEs, each one fused native pass. */
+async function forwardMoes(moes: MoeModel[], X: Float32Array, n: number, withQ2: boolean, threads?: number): Promise<{ q2?: Float32Array; gate: Float32Array }> {
+  let q2: Float32Array | undefined;
+  let gate: Float32Array | undefined;
+  for (const m of moes) {
+    const out = await moeForward(m, X, n, { outputs: withQ2 ? ['q2', 'gate'] : ['gate'], threads });
+    if (!gate) {
+      gate = out.gate!;
+      q2 = out.q2;
+    } else {
+      for (let i = 0; i < gate.length; i++) gate[i] += out.gate![i];
+      if (q2) for (let i = 0; i < q2.length; i++) q2[i] += out.q2![i];
     }
   }
-  const k = members.length + 1;
-  for (let i = 0; i < quality.length; i++) {
-    quality[i] /= k;
-    cost[i] /= k;
+  const k = moes.length;
+  if (k > 1) {
+    for (let i = 0; i < gate!.length; i++) gate![i] /= k;
+    if (q2) for (let i = 0; i < q2.length; i++) q2[i] /= k;
   }
-  return { quality, cost };
+  return { q2, gate: gate! };
 }
 
 /** Task heads that reproduce the task profiles: V = 0, e = logit(Q[t, m]). */
@@ -290,14 +272,14 @@ export class FineRouter implements Router {
       throw new RangeError(`Expected "classifierHoldout" to be in (0, 0.5), received ${o.classifierHoldout}`);
   }
 
-  /** Stage 1 for one graph configuration: labels → profiles → classifier, scored on the validation rows. */
+  /** Stage 1 for one graph configuration: labels → profiles → classifier, scored by the MSE of q1 on `sel`. */
   private async stage1(
     train: TrainSet,
     labelsIn: Int32Array,
     T: number,
     hold: Uint8Array,
-    scorer: Scorer,
-  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valScore: number; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
+    sel: LabelledSet,
+  ): Promise<{ profiles: TaskProfiles; classifier: MlpModel; valMse: number; acc: { top1: number; top5: number }; P: Float32Array }> {
     const M = train.models.length;
     const d = train.dim;
     const profiles = taskProfiles(labelsIn, T, train.scores, train.costs, M, { delta: this.o.delta, shrinkage: this.o.shrinkage });
@@ -322,11 +304,10 @@ export class FineRouter implements Router {
     });
     const Ph = holdIdx.length ? await mlpForward(classifier, pick(train.X, d, holdIdx), holdIdx.length, { threads: train.threads }) : new Float32Array(0);
     const acc = topAccuracy(Ph, Int32Array.from(holdIdx, (i) => labelsIn[i]), T);
-    const Pv = await mlpForward(classifier, scorer.X, scorer.n, { threads: train.threads });
-    const q1 = mixByTask(Pv, scorer.n, T, profiles.quality, M);
-    const c1 = mixByTask(Pv, scorer.n, T, profiles.cost, M);
+    const Pv = await mlpForward(classifier, sel.X, sel.n, { threads: train.threads });
+    const q1 = mixByTask(Pv, sel.n, T, profiles.quality, M);
     const P = await mlpForward(classifier, train.X, train.n, { threads: train.threads });
-    return { profiles, classifier, valScore: score(scorer, q1, c1, M), valMse: mse(q1, scorer.scores), acc, P };
+    return { profiles, classifier, valMse: mse(q1, sel.scores), acc, P };
   }
 
   async fit(train: TrainSet): Promise<void> {
@@ -342,17 +323,17 @@ export class FineRouter implements Router {
     const means = columnMeans(train.scores, n, M);
     let bestSingle = 0;
     for (let m = 1; m < M; m++) if (means[m] > means[bestSingle]) bestSingle = m;
-    // Model selection on the validation rows; without any, on the classifier's holdout.
-    const v: LabelledSet =
-      train.val && train.val.n > 0
-        ? train.val
-        : (() => {
-            const idx = [...hold.keys()].filter((i) => hold[i]);
-            return { X: pick(train.X, d, idx), n: idx.length, dim: d, scores: pick(train.scores, M, idx), costs: pick(train.costs, M, idx), tasks: idx.map((i) => train.tasks[i]) };
-          })();
-    const scorer: Scorer = { X: v.X, n: v.n, scores: v.scores, costs: v.costs, tasks: v.tasks, cRef: referenceCost(train.costs, n, M), bestSingle, select: o.select };
+    const cRef = referenceCost(train.costs, n, M);
+    const val = train.val && train.val.n > 0 ? train.val : undefined;
+    // Stage-1 selection rows: the validation rows, else the classifier's holdout.
+    const sel: LabelledSet =
+      val ??
+      (() => {
+        const idx = [...hold.keys()].filter((i) => hold[i]);
+        return { X: pick(train.X, d, idx), n: idx.length, dim: d, scores: pick(train.scores, M, idx), costs: pick(train.costs, M, idx), tasks: idx.map((i) => train.tasks[i]) };
+      })();
 
-    // Stage 1: the task graph once, then each (agreement, resolution) on validation.
+    // Stage 1: the task graph once, then each (agreement, resolution), kept by validation MSE of q1.
     progress?.start(`${this.name}: kNN graph`);
     const knn = await knnGraph({ data: train.X, rows: n, cols: d }, Math.min(o.k, n - 1), { metric: 'cosine', symmetrize: 'max', threads: train.threads });
     progress?.done();
@@ -360,7 +341,6 @@ export class FineRouter implements Router {
     const minSize = o.minTaskSize ?? Math.max(8, Math.ceil(n / 400));
     type Cand = Awaited<ReturnType<FineRouter['stage1']>> & { labels: Int32Array; T: number; agreement: Agreement; resolution: number; quality: number };
     let best: Cand | undefined;
-    const cands: Cand[] = [];
     const tried: string[] = [];
     progress?.start(`${this.name}: task discovery`, o.agreements.length * o.resolutions.length);
     for (const agreement of o.agreements) {
@@ -368,44 +348,21 @@ export class FineRouter implements Router {
       for (const resolution of o.resolutions) {
         const lr = await leiden(g, { objective: o.objective, resolution, seed: train.seed, threads: train.threads });
         const { labels, T } = mergeTinyCommunities(g, lr.membership, minSize);
-        const s = await this.stage1(train, labels, T, hold, scorer);
-        tried.push(`${agreement}@${resolution}: T=${T} score=${s.valScore.toFixed(4)} mse=${s.valMse.toFixed(4)}`);
-        const better = o.select === 'routing' ? -s.valMse > -(best?.valMse ?? Infinity) + 1e-9 : s.valScore > (best?.valScore ?? -Infinity) + 1e-9;
-        const c: Cand = { ...s, labels, T, agreement, resolution, quality: lr.quality };
-        cands.push(c);
-        if (!best || better) best = c;
+        const s = await this.stage1(train, labels, T, hold, sel);
+        tried.push(`${agreement}@${resolution}: T=${T} mse=${s.valMse.toFixed(5)}`);
+        if (!best || s.valMse < best.valMse - 1e-9) best = { ...s, labels, T, agreement, resolution, quality: lr.quality };
         progress?.tick();
       }
     }
     progress?.done(`T = ${best!.T}`);
     const s1 = best!;
     const T = s1.T;
-    // The ensemble of every configuration, kept when validation prefers it.
-    let members: Member[] = [];
-    let ensembleNote = 'best';
-    if (o.stage1Ensemble !== 'best' && cands.length > 1) {
-      const others = cands.filter((c) => c !== s1);
-      const q = new Float32Array(scorer.n * M);
-      const c = new Float32Array(scorer.n * M);
-      for (const m of cands) {
-        const Pv = await mlpForward(m.classifier, scorer.X, scorer.n, { threads: train.threads });
-        const qm = mixByTask(Pv, scorer.n, m.T, m.profiles.quality, M);
-        const cm = mixByTask(Pv, scorer.n, m.T, m.profiles.cost, M);
-        for (let i = 0; i < q.length; i++) {
-          q[i] += qm[i] / cands.length;
-          c[i] += cm[i] / cands.length;
-        }
-      }
-      const ens = score(scorer, q, c, M);
-      ensembleNote = `all ${cands.length}: ${ens.toFixed(4)} vs best ${s1.valScore.toFixed(4)}`;
-      if (o.stage1Ensemble === 'all' || ens > s1.valScore + 1e-9) members = others.map((m) => ({ T: m.T, profiles: m.profiles, classifier: m.classifier }));
-    }
     const tStage1 = (performance.now() - t0) / 1000;
 
-    // Stage 2: the MoE, its gate initialised from the classifier and anchored to p(t|x).
-    let moe: MoeModel | undefined;
+    // Stage 2: cross-fitted MoEs, gates initialised from the classifier and anchored to p(t|x).
+    const moes: MoeModel[] = [];
     let alpha = 0;
-    let alphaScores = '';
+    let alphaNote = '';
     if (o.stage !== 'stage1') {
       const cand: number[][] = Array.from({ length: T }, (_, t) =>
         Array.from(s1.profiles.candIdx.subarray(s1.profiles.candPtr[t], s1.profiles.candPtr[t + 1])).sort((a, b) => a - b),
@@ -413,54 +370,66 @@ export class FineRouter implements Router {
       const headPtr = new Int32Array(T + 1);
       cand.forEach((c, t) => (headPtr[t + 1] = headPtr[t] + c.length));
       const headModel = Int32Array.from(cand.flat());
-      // The MoE fits the rows the classifier fitted and stops early on the classifier's
-      // holdout, so the validation rows stay unseen by it for choosing α.
-      const fitIdx: number[] = [];
-      const holdIdx: number[] = [];
-      for (let i = 0; i < n; i++) (hold[i] ? holdIdx : fitIdx).push(i);
-      progress?.start(`${this.name}: MoE`);
-      moe = await trainMoe({
-        X: pick(train.X, d, fitIdx),
-        n: fitIdx.length,
-        d,
-        Y: pick(train.scores, M, fitIdx),
-        M,
-        T,
-        headPtr,
-        headModel,
-        hidden: o.hidden,
-        K: Math.min(o.topK, T),
-        gateTargets: pick(s1.P, T, fitIdx),
-        gateWeight: o.gateWeight,
-        gateInit: { Wg: s1.classifier.weights.W0, bg: s1.classifier.weights.b0 },
-        ...(o.headInit === 'profile' ? { headInit: profileHeads(s1.profiles, headPtr, headModel, o.hidden) } : {}),
-        phase1Loss: o.phase1Loss,
-        lr: o.lr,
-        weightDecay: o.weightDecay,
-        epochs: o.epochs,
-        patience: o.patience,
-        val: holdIdx.length ? { X: pick(train.X, d, holdIdx), n: holdIdx.length, Y: pick(train.scores, M, holdIdx), gateTargets: pick(s1.P, T, holdIdx) } : undefined,
-        seed: train.seed,
-        threads: train.threads,
-      });
+      const folds = Math.max(1, Math.min(o.moeFolds, n));
+      // Fold f fits the other folds and stops early on fold f; with one fold, the classifier's holdout.
+      const fold = folds > 1 ? foldOf(n, folds, train.seed) : Int32Array.from(hold, (h) => (h ? 0 : -1));
+      const heads = o.headInit === 'profile' ? { headInit: profileHeads(s1.profiles, headPtr, headModel, o.hidden) } : {};
+      progress?.start(`${this.name}: MoE`, folds);
+      for (let k = 0; k < folds; k++) {
+        const fitIdx: number[] = [];
+        const stopIdx: number[] = [];
+        for (let i = 0; i < n; i++) (fold[i] === k ? stopIdx : fitIdx).push(i);
+        moes.push(
+          await trainMoe({
+            X: pick(train.X, d, fitIdx),
+            n: fitIdx.length,
+            d,
+            Y: pick(train.scores, M, fitIdx),
+            M,
+            T,
+            headPtr,
+            headModel,
+            hidden: o.hidden,
+            K: Math.min(o.topK, T),
+            gateTargets: pick(s1.P, T, fitIdx),
+            gateWeight: o.gateWeight,
+            gateInit: { Wg: s1.classifier.weights.W0, bg: s1.classifier.weights.b0 },
+            ...heads,
+            phase1Loss: o.phase1Loss,
+            lr: o.lr,
+            weightDecay: o.weightDecay,
+            epochs: o.epochs,
+            patience: o.patience,
+            val: stopIdx.length ? { X: pick(train.X, d, stopIdx), n: stopIdx.length, Y: pick(train.scores, M, stopIdx), gateTargets: pick(s1.P, T, stopIdx) } : undefined,
+            seed: train.seed + k,
+            threads: train.threads,
+          }),
+        );
+        progress?.tick();
+      }
       progress?.done();
       if (o.stage === 'stage2') alpha = 1;
       else {
-        const out = await moeForward(moe, scorer.X, scorer.n, { outputs: ['q2', 'gate'], threads: train.threads });
-        const { quality: q1, cost: c1 } = await stage1Estimate(out.gate!, s1.profiles, members, scorer.X, scorer.n, M, train.threads);
+        const rows = await this.aggregationRows(train, moes, fold, s1.labels, s1.profiles, val);
         let bestScore = -Infinity;
         const parts: string[] = [];
         for (const a of o.alphas) {
-          const q = new Float32Array(q1.length);
-          for (let i = 0; i < q.length; i++) q[i] = a * out.q2![i] + (1 - a) * q1[i];
-          const sc = score(scorer, q, c1, M);
+          const q = new Float32Array(rows.q1.length);
+          for (let i = 0; i < q.length; i++) q[i] = a * rows.q2[i] + (1 - a) * rows.q1[i];
+          const sc =
+            o.select === 'mse'
+              ? -mse(q, rows.scores)
+              : (() => {
+                  const m = evaluate({ quality: q, cost: rows.cost, n: rows.n, models: M }, { scores: rows.scores, costs: rows.costs, tasks: rows.tasks }, { cRef, bestSingle });
+                  return m.nAUC + m.maxQuality;
+                })();
           parts.push(`${a}:${sc.toFixed(4)}`);
           if (sc > bestScore + 1e-9) {
             bestScore = sc;
             alpha = a;
           }
         }
-        alphaScores = parts.join(' ');
+        alphaNote = `${rows.n} rows (${rows.n - (val?.n ?? 0)} out-of-fold + ${val?.n ?? 0} validation); ${parts.join(' ')}`;
       }
     }
     this.f = {
@@ -468,8 +437,7 @@ export class FineRouter implements Router {
       T,
       profiles: s1.profiles,
       classifier: s1.classifier,
-      members,
-      moe,
+      moes,
       alpha,
       labels: taskLabels(s1.labels, T, train.tasks),
       diagnostics: {
@@ -479,23 +447,88 @@ export class FineRouter implements Router {
         leidenQuality: s1.quality,
         classifierTop1: s1.acc.top1,
         classifierTop5: s1.acc.top5,
-        stage1ValScore: s1.valScore,
-        stage1Ensemble: members.length ? members.length + 1 : 1,
-        stage1EnsembleScores: ensembleNote,
+        stage1ValMse: s1.valMse,
+        moes: moes.length,
         alpha,
         stage1Seconds: tStage1,
+        trainSeconds: (performance.now() - t0) / 1000,
         candidates: tried.join('; '),
-        ...(alphaScores ? { alphaScores } : {}),
+        ...(alphaNote ? { alphaSelection: alphaNote } : {}),
       },
     };
   }
 
-  /** p(t|x) [n × T]: the MoE gate when stage 2 exists (one fused pass), else the classifier. */
+  /**
+   * The rows α is chosen on: every training row scored by the MoE that did not fit it
+   * (its fold's), with q1 from that MoE's gate and leave-one-out task profiles (the row's
+   * own score removed from its task's mean), plus the validation rows scored by the
+   * averaged MoEs.
+   */
+  private async aggregationRows(
+    train: TrainSet,
+    moes: MoeModel[],
+    fold: Int32Array,
+    labels: Int32Array,
+    profiles: TaskProfiles,
+    val: LabelledSet | undefined,
+  ): Promise<{ n: number; q1: Float32Array; q2: Float32Array; cost: Float32Array; scores: Float32Array; costs: Float32Array; tasks: string[] }> {
+    const M = train.models.length;
+    const d = train.dim;
+    const T = profiles.T;
+    const a = this.o.shrinkage;
+    const parts: { q1: Float32Array; q2: Float32Array; cost: Float32Array; scores: Float32Array; costs: Float32Array; tasks: string[] }[] = [];
+    for (let k = 0; k < moes.length; k++) {
+      const idx: number[] = [];
+      for (let i = 0; i < train.n; i++) if (fold[i] === k) idx.push(i);
+      if (!idx.length) continue;
+      const out = await moeForward(moes[k], pick(train.X, d, idx), idx.length, { outputs: ['q2', 'gate'], threads: train.threads });
+      const P = out.gate!;
+      const q1 = mixByTask(P, idx.length, T, profiles.quality, M);
+      const scores = pick(train.scores, M, idx);
+      // Leave-one-out: the shrunk mean Q = (Σ s + a·g)/(n_t + a) without the row's own score.
+      idx.forEach((row, r) => {
+        const t = labels[row];
+        const nt = profiles.sizes[t];
+        if (nt < 2) return;
+        const p = P[r * T + t];
+        for (let m = 0; m < M; m++) {
+          const Q = profiles.quality[t * M + m];
+          const loo = (Q * (nt + a) - scores[r * M + m]) / (nt - 1 + a);
+          q1[r * M + m] += p * (loo - Q);
+        }
+      });
+      parts.push({ q1, q2: out.q2!, cost: mixByTask(P, idx.length, T, profiles.cost, M), scores, costs: pick(train.costs, M, idx), tasks: idx.map((i) => train.tasks[i]) });
+    }
+    if (val) {
+      const out = await forwardMoes(moes, val.X, val.n, true, train.threads);
+      parts.push({
+        q1: mixByTask(out.gate, val.n, T, profiles.quality, M),
+        q2: out.q2!,
+        cost: mixByTask(out.gate, val.n, T, profiles.cost, M),
+        scores: val.scores,
+        costs: val.costs,
+        tasks: val.tasks,
+      });
+    }
+    const cat = (key: 'q1' | 'q2' | 'cost' | 'scores' | 'costs') => {
+      const outArr = new Float32Array(parts.reduce((s, p) => s + p[key].length, 0));
+      let off = 0;
+      for (const p of parts) {
+        outArr.set(p[key], off);
+        off += p[key].length;
+      }
+      return outArr;
+    };
+    const scores = cat('scores');
+    return { n: scores.length / M, q1: cat('q1'), q2: cat('q2'), cost: cat('cost'), scores, costs: cat('costs'), tasks: parts.flatMap((p) => p.tasks) };
+  }
+
+  /** p(t|x) [n × T]: the MoEs' gate when stage 2 exists (fused passes), else the classifier. */
   private async forward(X: Float32Array, n: number): Promise<{ P: Float32Array; q2?: Float32Array }> {
     const f = this.f!;
-    if (f.moe) {
-      const out = await moeForward(f.moe, X, n, { outputs: f.alpha > 0 ? ['q2', 'gate'] : ['gate'] });
-      return { P: out.gate!, q2: out.q2 };
+    if (f.moes.length) {
+      const out = await forwardMoes(f.moes, X, n, f.alpha > 0);
+      return { P: out.gate, q2: out.q2 };
     }
     return { P: await mlpForward(f.classifier, X, n) };
   }
@@ -507,11 +540,11 @@ export class FineRouter implements Router {
     const M = this.models.length;
     if (n === 0) return { quality: new Float32Array(0), cost: new Float32Array(0), n, models: M };
     const { P, q2 } = await this.forward(X, n);
-    const s1 = await stage1Estimate(P, f.profiles, f.members, X, n, M);
-    let quality = s1.quality;
-    if (f.alpha >= 1 && q2) quality = q2;
-    else if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
-    return { quality, cost: s1.cost, n, models: M };
+    const cost = mixByTask(P, n, f.T, f.profiles.cost, M);
+    if (q2 && f.alpha >= 1) return { quality: q2, cost, n, models: M };
+    const quality = mixByTask(P, n, f.T, f.profiles.quality, M);
+    if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
+    return { quality, cost, n, models: M };
   }
 
   async explain(X: Float32Array, n: number, top: number): Promise<TaskExplanation[][]> {
@@ -546,21 +579,16 @@ export class FineRouter implements Router {
     };
     const shapes: Record<string, number[]> = { 'profiles.quality': [f.T, M], 'profiles.cost': [f.T, M], 'profiles.preference': [f.T, M] };
     for (const [k, v] of Object.entries(f.classifier.weights)) tensors[`classifier.${k}`] = v;
-    f.members.forEach((m, i) => {
-      tensors[`member${i}.quality`] = m.profiles.quality;
-      tensors[`member${i}.cost`] = m.profiles.cost;
-      shapes[`member${i}.quality`] = [m.T, M];
-      shapes[`member${i}.cost`] = [m.T, M];
-      for (const [k, v] of Object.entries(m.classifier.weights)) tensors[`member${i}.classifier.${k}`] = v;
+    f.moes.forEach((moe, i) => {
+      for (const [k, v] of Object.entries(moe.weights)) tensors[`moe${i}.${k}`] = v;
+      const c = moe.config;
+      Object.assign(shapes, { [`moe${i}.W1`]: [c.H, c.d], [`moe${i}.Wg`]: [c.T, c.d], [`moe${i}.U`]: [c.M, c.H], [`moe${i}.V`]: [c.headModel.length, c.H] });
     });
-    if (f.moe) {
-      for (const [k, v] of Object.entries(f.moe.weights)) tensors[`moe.${k}`] = v;
-      tensors['moe.headPtr'] = f.moe.config.headPtr;
-      tensors['moe.headModel'] = f.moe.config.headModel;
-      const c = f.moe.config;
-      Object.assign(shapes, { 'moe.W1': [c.H, c.d], 'moe.Wg': [c.T, c.d], 'moe.U': [c.M, c.H], 'moe.V': [c.headModel.length, c.H] });
+    if (f.moes.length) {
+      tensors['moe.headPtr'] = f.moes[0].config.headPtr;
+      tensors['moe.headModel'] = f.moes[0].config.headModel;
     }
-    const { headPtr: _hp, headModel: _hm, ...moeConfig } = f.moe?.config ?? ({} as Record<string, unknown>);
+    const { headPtr: _hp, headModel: _hm, ...moeConfig } = f.moes[0]?.config ?? ({} as Record<string, unknown>);
     return {
       method: this.name,
       models: this.models,
@@ -572,8 +600,8 @@ export class FineRouter implements Router {
         labels: f.labels,
         diagnostics: f.diagnostics,
         classifier: f.classifier.config,
-        members: f.members.map((m) => ({ T: m.T, classifier: m.classifier.config })),
-        moe: f.moe ? moeConfig : null,
+        moe: f.moes.length ? moeConfig : null,
+        moeCount: f.moes.length,
       },
       tensors,
       shapes,
@@ -601,31 +629,18 @@ export class FineRouter implements Router {
     };
     if (!profiles.quality || profiles.quality.length !== T * M || !profiles.cost || profiles.cost.length !== T * M)
       throw new RangeError(`finerouter state: task profiles must be [T × M] = [${T} × ${M}]`);
-    const moe: MoeModel | undefined = c.moe
-      ? {
-          config: { ...(c.moe as Omit<MoeModel['config'], 'headPtr' | 'headModel'>), headPtr: t['moe.headPtr'] as Int32Array, headModel: t['moe.headModel'] as Int32Array },
-          weights: sub('moe.'),
-        }
-      : undefined;
-    const members: Member[] = ((c.members ?? []) as { T: number; classifier: MlpModel['config'] }[]).map((m, i) => {
-      const q = t[`member${i}.quality`] as Float32Array | undefined;
-      const cost = t[`member${i}.cost`] as Float32Array | undefined;
-      if (!q || q.length !== m.T * M || !cost || cost.length !== m.T * M)
-        throw new RangeError(`finerouter state: member ${i} profiles must be [T × M] = [${m.T} × ${M}]`);
-      const empty = new Int32Array(0);
-      return {
-        T: m.T,
-        profiles: { T: m.T, M, quality: q, cost, preference: new Float32Array(0), candPtr: empty, candIdx: empty, sizes: empty },
-        classifier: { config: m.classifier, weights: sub(`member${i}.classifier.`) },
-      };
-    });
+    const moes: MoeModel[] = [];
+    for (let i = 0; c.moe && i < Number(c.moeCount ?? 0); i++)
+      moes.push({
+        config: { ...(c.moe as Omit<MoeModel['config'], 'headPtr' | 'headModel'>), headPtr: t['moe.headPtr'] as Int32Array, headModel: t['moe.headModel'] as Int32Array },
+        weights: sub(`moe${i}.`),
+      });
     r.f = {
       d: Number(c.d),
       T,
       profiles,
-      members,
       classifier: { config: c.classifier as MlpModel['config'], weights: sub('classifier.') },
-      moe,
+      moes,
       alpha: Number(c.alpha),
       labels: c.labels as string[],
       diagnostics: (c.diagnostics ?? {}) as Record<string, number | string>,

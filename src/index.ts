@@ -98,3 +98,6 @@ export {
 export { BUILTIN_DEFAULTS, hashedFeatures, type BuiltinFitInfo, type HashedRows } from './embed/builtin.js';
 export { randomizedSvd, randomizedSvdSync, type SparseMatrix, type RandomizedSvdOptions, type RandomizedSvdResult } from './embed/svd.js';
 export { EmbeddingCache, defaultEmbeddingCacheDir, defaultCacheRoot } from './embed/cache.js';
+export { TrouterRouter, trouterFactories, CALIBRATION_GRID, MIN_BATCHES_PER_EPOCH, type TrouterRouterOptions } from './routers/trouter/index.js';
+export { resolveLeaves, rowLeaves, genericTaxonomy, recogniserAccuracy, type LeafSet, type LeafOptions, type RowLeaves } from './routers/trouter/leaves.js';
+export { MetricRouter, metricFactory, type MetricRouterOptions } from './routers/metric.js';

@@ -47,9 +47,9 @@ export interface TrouterRouterOptions {
   weightDecay?: number;
   /** Minibatch rows (default 32, the authors'). */
   batchSize?: number;
-  /** Epochs at most (default 100; early stopping on the validation MSE ends training sooner; see MIN_BATCHES_PER_EPOCH). */
+  /** Epochs at most (default 100; early stopping on the validation loss ends training sooner; see MIN_BATCHES_PER_EPOCH). */
   epochs?: number;
-  /** Epochs without a better validation MSE of the estimates before stopping (default 8). */
+  /** Epochs without a better validation loss (MSE + β·KL) before stopping (default 8). */
   patience?: number;
   /**
    * Calibrate the recogniser's confidence after training (default true): the softmax
@@ -282,11 +282,9 @@ export class TrouterRouter implements Router {
       patience: o.patience,
       seed: train.seed,
       threads: train.threads,
-      // Early stopping judges the estimates (validation MSE of quality and cost), not the
-      // KL term: with a one-hot prior the smoothed KL is ~18× the recogniser's off-leaf
-      // mass and would end training on recognition alone, before the decoders fit. The
-      // validation leaves are used by the calibration below instead.
-      val: val && { X: val.X, n: val.n, quality: val.scores, cost: valCost },
+      // Early stopping on the whole validation objective (MSE + β·KL to the validation
+      // rows' leaves), as the authors stop on their validation loss.
+      val: val && { X: val.X, n: val.n, quality: val.scores, cost: valCost, prior: valLeaves?.prior },
     });
     const h = model.history!;
     train.progress?.done(`best epoch ${h.bestEpoch} of ${h.epochs}`);

@@ -221,34 +221,40 @@ export class Router {
     list.forEach((p, i) => {
       if (typeof p !== 'string') throw invalidParameter(`prompts[${i}]`, 'a string', p);
     });
-    const modes = ['lambda', 'budget', 'minQuality'].filter((k) => options[k as keyof RouteOptions] !== undefined);
-    if (modes.length > 1) throw new RangeError(`Expected at most one of "lambda", "budget", "minQuality", received ${modes.join(', ')}`);
+    checkModes(options);
     const X = await this.embed(list, options.embeddings);
-    const n = list.length;
+    return this.routeEmbeddings(X, list.length, options);
+  }
+
+  /**
+   * The same decisions for prompts already embedded with this router's embedder
+   * (X: [n × dim], rows L2-normalised) — the path for callers that cache embeddings.
+   */
+  async routeEmbeddings(X: Float32Array, n: number, options: RouteOptions = {}): Promise<RouteResult> {
+    checkModes(options);
+    assertInteger('n', n, 0);
+    if (!(X instanceof Float32Array)) throw invalidParameter('X', 'a Float32Array', X);
+    if (X.length !== n * this.embedder.dim) throw new RangeError(`Expected "X.length" to be n × dim = ${n} × ${this.embedder.dim} = ${n * this.embedder.dim}, received ${X.length}`);
     const est = await this.model.estimate(X, n);
     const M = this.models.length;
     let choices: Int32Array;
     let lambda = 0;
     const out: Omit<RouteResult, 'decisions' | 'estimatedCost'> = { lambda };
     if (options.budget !== undefined) {
-      assertNumber('budget', options.budget, 0);
       const b = chooseForBudget(est, options.budget, this.costRef);
       choices = b.choices;
       lambda = b.lambda;
       out.feasible = b.feasible;
     } else if (options.minQuality !== undefined) {
-      assertNumber('minQuality', options.minQuality, 0, 1);
       const f = chooseByFloor(est, options.minQuality);
       choices = f;
       out.belowFloor = f.nBelowFloor;
     } else {
       lambda = options.lambda ?? 0;
-      assertNumber('lambda', lambda, 0);
       choices = chooseByLambda(est, lambda, this.costRef);
     }
     out.lambda = lambda;
     const topTasks = options.topTasks ?? 3;
-    if (options.explain) assertInteger('topTasks', topTasks, 1);
     const tasks = options.explain && this.model.explain ? await this.model.explain(X, n, topTasks) : undefined;
     let total = 0;
     const decisions: Decision[] = new Array(n);
@@ -264,6 +270,17 @@ export class Router {
     }
     return { decisions, estimatedCost: total, ...out };
   }
+}
+
+/** Validates the policy options: at most one mode, each in range. */
+function checkModes(options: RouteOptions): void {
+  if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object', options);
+  const modes = ['lambda', 'budget', 'minQuality'].filter((k) => options[k as keyof RouteOptions] !== undefined);
+  if (modes.length > 1) throw new RangeError(`Expected at most one of "lambda", "budget", "minQuality", received ${modes.join(', ')}`);
+  if (options.lambda !== undefined) assertNumber('lambda', options.lambda, 0);
+  if (options.budget !== undefined) assertNumber('budget', options.budget, 0);
+  if (options.minQuality !== undefined) assertNumber('minQuality', options.minQuality, 0, 1);
+  if (options.explain) assertInteger('topTasks', options.topTasks ?? 3, 1);
 }
 
 function labelledEmbeddings(data: RoutingData, rows: number[]): Float32Array {

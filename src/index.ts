@@ -98,6 +98,12 @@ export {
 export { BUILTIN_DEFAULTS, hashedFeatures, type BuiltinFitInfo, type HashedRows } from './embed/builtin.js';
 export { randomizedSvd, randomizedSvdSync, type SparseMatrix, type RandomizedSvdOptions, type RandomizedSvdResult } from './embed/svd.js';
 export { EmbeddingCache, defaultEmbeddingCacheDir, defaultCacheRoot } from './embed/cache.js';
+export { Router, type RouteOptions, type RouteResult, type Decision, type ModelEstimate, type TrainOptions } from './api.js';
+export { getRouterFactory, routerNames, registerRouter } from './routers/index.js';
+export type { Router as RouterModel, RouterFactory, RouterState, TrainSet, Estimate, LabelledSet, TaskExplanation } from './routers/types.js';
+export { FineRouter, type FineRouterOptions } from './routers/finerouter/index.js';
+export { evaluateTrained } from './eval/trained.js';
+export { readArtifact, writeArtifact, ARTIFACT_FORMAT_VERSION, type RouterArtifact } from './artifact/index.js';
 export { TrouterRouter, trouterFactories, CALIBRATION_GRID, MIN_BATCHES_PER_EPOCH, type TrouterRouterOptions } from './routers/trouter/index.js';
 export { resolveLeaves, rowLeaves, genericTaxonomy, recogniserAccuracy, type LeafSet, type LeafOptions, type RowLeaves } from './routers/trouter/leaves.js';
 export { MetricRouter, metricFactory, type MetricRouterOptions } from './routers/metric.js';

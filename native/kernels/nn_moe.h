@@ -54,7 +54,7 @@ struct MoeOutputs {
   float* general = nullptr;  // [n × M] g
 };
 
-inline constexpr int64_t kMoeTile = 32;  // rows per fused tile on CPU
+inline constexpr int64_t kMoeTile = 128;  // rows per fused tile on CPU (amortises packing the weight panels)
 
 void moe_forward(const MoeShape& s, const MoeWeights& w, const float* X, int64_t n, const MoeOutputs& out, int threads);
 

@@ -51,8 +51,9 @@ export async function downloadLlmRouter(dir: string, baseUrl = process.env.TASKR
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      throw new Error(`GET ${url}: ${e.cause?.code ?? e.name}${e.name === 'TimeoutError' ? ` (no answer within ${timeoutMs} ms)` : ''}`);
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+      throw new Error(`GET ${url}: ${why}`);
     }
     if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
     await writeFileAtomic(join(dir, local), new Uint8Array(await res.arrayBuffer()));

@@ -206,6 +206,9 @@ function checkTensors(t: Record<string, TensorData>, c: BuiltinConfig): BuiltinT
   };
 }
 
+/** Batches up to this many texts are embedded synchronously inside embed() (no thread-pool hop). */
+const SYNC_MAX = 16;
+
 export class BuiltinEmbedder implements Embedder {
   readonly kind = 'builtin';
   readonly config: Readonly<BuiltinConfig>;
@@ -273,6 +276,11 @@ export class BuiltinEmbedder implements Embedder {
     const m = this.model();
     const n = texts.length;
     const d = this.config.dim;
+    // A handful of prompts costs less than a hop to the thread pool: embed them inline.
+    if (n <= SYNC_MAX) {
+      const p = packTexts(texts);
+      return callNative(() => bind().hashEmbedSync(m, p.bytes, p.offsets, { threads: this.threads }));
+    }
     if (n <= BATCH) return this.embedPacked(m, packTexts(texts));
     const out = new Float32Array(n * d);
     ctx?.progress?.start('embedding (builtin)', n);

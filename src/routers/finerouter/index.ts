@@ -17,8 +17,8 @@
 import { evaluate } from '../../eval/metrics.js';
 import { leiden } from '../../graph/index.js';
 import { referenceCost } from '../../policy/index.js';
-import { moeForward, mlpForward, trainMlp, trainMoe, type MlpModel, type MoeModel } from '../../nn/index.js';
-import { knnGraph } from '../../ops/index.js';
+import { moeForward, moeForwardSync, mlpForward, mlpForwardSync, trainMlp, trainMoe, type MlpModel, type MoeModel } from '../../nn/index.js';
+import { knnGraph, similarity, similaritySync } from '../../ops/index.js';
 import type { Estimate, LabelledSet, Router, RouterFactory, RouterState, TaskExplanation, TrainSet } from '../types.js';
 import { assertFitted, checkEstimateInput, columnMeans } from '../util.js';
 import { globalModelOrder, mergeTinyCommunities, taskGraph, type Agreement } from './graph.js';
@@ -69,7 +69,7 @@ export interface FineRouterOptions {
   epochs?: number;
   /** Early-stopping patience (default 6). */
   patience?: number;
-  /** Cross-fitted MoEs averaged into q2 (default 5; 1: one MoE stopped on the classifier's holdout). */
+  /** Cross-fitted MoEs averaged into q2 (default 3; 1: one MoE stopped on the classifier's holdout). */
   moeFolds?: number;
   /** Aggregation weights α tried on validation (default 0, 0.1, …, 1). */
   alphas?: number[];
@@ -91,6 +91,9 @@ interface Fitted {
   alpha: number;
   /** Per task: label (dominant dataset task and its share). */
   labels: string[];
+  /** The profiles transposed ([M × T]) for the native mixing GEMM; derived lazily. */
+  qT?: Float32Array;
+  cT?: Float32Array;
   diagnostics: Record<string, number | string>;
 }
 
@@ -113,7 +116,7 @@ const DEFAULTS = {
   headInit: 'profile' as 'profile' | 'general',
   epochs: 60,
   patience: 6,
-  moeFolds: 5,
+  moeFolds: 3,
   alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
   select: 'routing' as 'routing' | 'mse',
 };
@@ -169,6 +172,15 @@ function topAccuracy(P: Float32Array, labels: Int32Array, T: number): { top1: nu
   return { top1: n ? t1 / n : NaN, top5: n ? t5 / n : NaN };
 }
 
+/** Batches of at most this many rows run the native kernels synchronously. */
+const SYNC_ROWS = 64;
+
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
+}
+
 /** Fold of each row in [0, folds), balanced and seeded. */
 function foldOf(n: number, folds: number, seed: number): Int32Array {
   const order = Array.from({ length: n }, (_, i) => i);
@@ -193,7 +205,9 @@ async function forwardMoes(moes: MoeModel[], X: Float32Array, n: number, withQ2:
   let q2: Float32Array | undefined;
   let gate: Float32Array | undefined;
   for (const m of moes) {
-    const out = await moeForward(m, X, n, { outputs: withQ2 ? ['q2', 'gate'] : ['gate'], threads });
+    const o = { outputs: withQ2 ? (['q2', 'gate'] as const) : (['gate'] as const), threads };
+    // Small batches (one prompt being served) run inline: a thread-pool hop costs more than the rows.
+    const out = n <= SYNC_ROWS ? moeForwardSync(m, X, n, { ...o, outputs: [...o.outputs] }) : await moeForward(m, X, n, { ...o, outputs: [...o.outputs] });
     if (!gate) {
       gate = out.gate!;
       q2 = out.q2;
@@ -530,7 +544,16 @@ export class FineRouter implements Router {
       const out = await forwardMoes(f.moes, X, n, f.alpha > 0);
       return { P: out.gate, q2: out.q2 };
     }
-    return { P: await mlpForward(f.classifier, X, n) };
+    return { P: n <= SYNC_ROWS ? mlpForwardSync(f.classifier, X, n) : await mlpForward(f.classifier, X, n) };
+  }
+
+  /** out[n × M] = P[n × T] · Q[T × M] on the native GEMM (Q given transposed, [M × T]). */
+  private async mix(P: Float32Array, n: number, QT: Float32Array): Promise<Float32Array> {
+    const f = this.f!;
+    const M = this.models.length;
+    const a = { data: P, rows: n, cols: f.T };
+    const b = { data: QT, rows: M, cols: f.T };
+    return n <= SYNC_ROWS ? similaritySync(a, b, { metric: 'ip' }) : similarity(a, b, { metric: 'ip' });
   }
 
   async estimate(X: Float32Array, n: number): Promise<Estimate> {
@@ -540,9 +563,11 @@ export class FineRouter implements Router {
     const M = this.models.length;
     if (n === 0) return { quality: new Float32Array(0), cost: new Float32Array(0), n, models: M };
     const { P, q2 } = await this.forward(X, n);
-    const cost = mixByTask(P, n, f.T, f.profiles.cost, M);
+    f.qT ??= transpose(f.profiles.quality, f.T, M);
+    f.cT ??= transpose(f.profiles.cost, f.T, M);
+    const cost = await this.mix(P, n, f.cT);
     if (q2 && f.alpha >= 1) return { quality: q2, cost, n, models: M };
-    const quality = mixByTask(P, n, f.T, f.profiles.quality, M);
+    const quality = await this.mix(P, n, f.qT);
     if (q2 && f.alpha > 0) for (let i = 0; i < quality.length; i++) quality[i] = f.alpha * q2[i] + (1 - f.alpha) * quality[i];
     return { quality, cost, n, models: M };
   }

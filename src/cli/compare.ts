@@ -17,7 +17,7 @@ import { cliProgress, collect, intOption, numberOption, parseRouterOptions, prin
 import { addDataOptions, loadDataFromOptions, type DataCliOptions } from './data-options.js';
 
 /** The methods compare runs when --methods is absent. */
-export const DEFAULT_METHODS = ['random', 'cheapest', 'best-single', 'knn', 'mlp', 'kmeans', 'mf', 'finerouter', 'finerouter-stage1', 'finerouter-stage2'];
+export const DEFAULT_METHODS = ['random', 'cheapest', 'best-single', 'adaptive', 'knn', 'mlp', 'metric', 'kmeans', 'mf', 'finerouter', 'finerouter-stage1', 'finerouter-stage2', 'trouter', 'trouter-no-task', 'trouter-no-prior'];
 
 export interface CompareCliOptions extends DataCliOptions {
   methods?: string;

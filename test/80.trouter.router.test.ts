@@ -270,8 +270,10 @@ describe('trouter bad input', () => {
     expect(m.message).toBe('the "taskLeafMap" option: task "b" → unknown leaf "alpha/nope"; task "c" → "alpha" is not a leaf (it has 4 children)');
   });
 
-  it('refuses to guess: leaves without their taxonomy, a mapping without a taxonomy, no tasks at all, a missing file', async () => {
-    await expect(fitted('trouter', {})).rejects.toThrow('the training rows carry taxonomy leaves: give the taxonomy they come from (the "taxonomy" option)');
+  it('leaves without their taxonomy become generic leaves; a mapping without a taxonomy, no tasks at all, a missing file are refused', async () => {
+    const generic = await fitted('trouter', {});
+    expect(String(generic.diagnostics!().taxonomyNotes)).toMatch(/leaf ids without a taxonomy: one generic leaf per leaf id/);
+    expect(generic.diagnostics!().leaves).toBe(p.leafIds.length);
     await expect(fitted('trouter', { taskLeafMap: { a: 'b' } }, withoutLabels(train, {}))).rejects.toThrow(/"taskLeafMap" option maps tasks to the leaves of a taxonomy/);
     await expect(fitted('trouter', {}, withoutLabels(train, {}))).rejects.toThrow(/trouter needs a taxonomy .* or task labels/);
     await expect(fitted('trouter', { taxonomy: join(dir, 'missing.json') })).rejects.toThrow(`cannot read the taxonomy ${join(dir, 'missing.json')}: ENOENT`);

@@ -233,9 +233,14 @@ export class TrouterRouter implements Router {
     let trainLeaves: ReturnType<typeof rowLeaves> | undefined;
     let valLeaves: ReturnType<typeof rowLeaves> | undefined;
     if (!o.noTask) {
-      leafSet = await resolveLeaves(o, { tasks: train.tasks, leaves: train.leaves, X: train.X, dim: train.dim, prompts: train.prompts });
-      trainLeaves = rowLeaves(leafSet, train, 'training');
-      if (val) valLeaves = rowLeaves(leafSet, val, 'validation');
+      // Rows that carry leaf ids but come without their taxonomy (e.g. the built-in synthetic
+      // benchmark): the leaf ids act as the task labels of a generic taxonomy.
+      const leafLabels = o.taxonomy === undefined && train.leaves?.some((l) => l !== '');
+      const asTasks = (r: { tasks: string[]; leaves?: string[] }) => (leafLabels ? { tasks: r.leaves ?? r.tasks } : r);
+      leafSet = await resolveLeaves(o, { ...asTasks(train), X: train.X, dim: train.dim, prompts: train.prompts });
+      if (leafLabels) leafSet.notes.push('the rows carry leaf ids without a taxonomy: one generic leaf per leaf id');
+      trainLeaves = rowLeaves(leafSet, asTasks(train), 'training');
+      if (val) valLeaves = rowLeaves(leafSet, asTasks(val), 'validation');
       if (!train.embed)
         throw new TaskrouteError('ERR_TASKROUTE_CONFIG', 'trouter embeds its leaf descriptions with the run\'s embedder: the TrainSet has no "embed" function');
       train.progress?.start(`${this.name}: embedding ${leafSet.ids.length} leaf descriptions`);

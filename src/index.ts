@@ -107,3 +107,4 @@ export { readArtifact, writeArtifact, ARTIFACT_FORMAT_VERSION, type RouterArtifa
 export { TrouterRouter, trouterFactories, CALIBRATION_GRID, MIN_BATCHES_PER_EPOCH, type TrouterRouterOptions } from './routers/trouter/index.js';
 export { resolveLeaves, rowLeaves, genericTaxonomy, recogniserAccuracy, type LeafSet, type LeafOptions, type RowLeaves } from './routers/trouter/leaves.js';
 export { MetricRouter, metricFactory, type MetricRouterOptions } from './routers/metric.js';
+export { createRoutingServer, type RoutingServer, type RoutingServerOptions, type RequestLogEntry } from './server/index.js';

@@ -10,6 +10,7 @@ import { register as registerRoute } from './route.js';
 import { register as registerEval } from './eval.js';
 import { register as registerCompare } from './compare.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerServe } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerRoute(program);
   registerEval(program);
+  registerServe(program);
   registerSynth(program);
   return program;
 }

@@ -3,33 +3,7 @@ import { describe, expect, it } from 'vitest';
 import '../src/routers/index.js';
 import { getRouterFactory } from '../src/routers/registry.js';
 import type { TrainSet } from '../src/routers/types.js';
-import { rng } from './helpers.js';
-
-/** K well-separated clusters on the unit sphere; model m is good on cluster m % K. */
-function planted(n: number, d: number, K: number, M: number, seed: number) {
-  const r = rng(seed);
-  const centres = Array.from({ length: K }, () => Array.from({ length: d }, () => r() * 2 - 1));
-  const X = new Float32Array(n * d);
-  const scores = new Float32Array(n * M);
-  const costs = new Float32Array(n * M);
-  const cluster = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % K;
-    cluster[i] = c;
-    let norm = 0;
-    for (let j = 0; j < d; j++) {
-      const v = centres[c][j] + (r() - 0.5) * 0.3;
-      X[i * d + j] = v;
-      norm += v * v;
-    }
-    for (let j = 0; j < d; j++) X[i * d + j] /= Math.sqrt(norm);
-    for (let m = 0; m < M; m++) {
-      scores[i * M + m] = m % K === c ? 0.9 : 0.2 + 0.05 * m;
-      costs[i * M + m] = 0.001 * (m + 1);
-    }
-  }
-  return { X, scores, costs, cluster, n, d, M };
-}
+import { planted } from './helpers-planted.js';
 
 function trainSet(p: ReturnType<typeof planted>, seed = 1): TrainSet {
   return { X: p.X, n: p.n, dim: p.d, scores: p.scores, costs: p.costs, tasks: Array(p.n).fill(''), models: Array.from({ length: p.M }, (_, m) => `m${m}`), seed };

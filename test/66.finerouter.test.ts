@@ -7,36 +7,14 @@ import { runCompare } from '../src/eval/compare.js';
 import '../src/routers/index.js';
 import { getRouterFactory } from '../src/routers/registry.js';
 import type { TrainSet } from '../src/routers/types.js';
-import { rng, sharedData } from './helpers.js';
+import { sharedData } from './helpers.js';
+import { planted } from './helpers-planted.js';
 
-/** K clusters on the unit sphere, each with two sub-styles; model m wins cluster m % K, cheap models lose. */
-function planted(n: number, d: number, K: number, M: number, seed: number) {
-  const r = rng(seed);
-  const centres = Array.from({ length: K }, () => Array.from({ length: d }, () => r() * 2 - 1));
-  const X = new Float32Array(n * d);
-  const scores = new Float32Array(n * M);
-  const costs = new Float32Array(n * M);
-  const cluster = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % K;
-    cluster[i] = c;
-    let norm = 0;
-    for (let j = 0; j < d; j++) {
-      const v = centres[c][j] + (r() - 0.5) * 0.4;
-      X[i * d + j] = v;
-      norm += v * v;
-    }
-    for (let j = 0; j < d; j++) X[i * d + j] /= Math.sqrt(norm);
-    for (let m = 0; m < M; m++) {
-      const p = m % K === c ? 0.9 : 0.25;
-      scores[i * M + m] = r() < p ? 1 : 0;
-      costs[i * M + m] = 0.001 * (m + 1);
-    }
-  }
-  return { X, scores, costs, cluster, n, d, M, K };
-}
+/** Model m wins cluster m % K (0/1 scores, p = 0.9), the others solve a quarter of the rows. */
+const plantedBinary = (n: number, d: number, K: number, M: number, seed: number) =>
+  planted(n, d, K, M, seed, { noise: 0.4, score: (m, c, r) => (r() < (m % K === c ? 0.9 : 0.25) ? 1 : 0) });
 
-function set(p: ReturnType<typeof planted>, seed = 0): TrainSet {
+function set(p: ReturnType<typeof plantedBinary>, seed = 0): TrainSet {
   return {
     X: p.X, n: p.n, dim: p.d, scores: p.scores, costs: p.costs,
     tasks: Array.from(p.cluster, (c) => `task${c}`),
@@ -45,9 +23,9 @@ function set(p: ReturnType<typeof planted>, seed = 0): TrainSet {
 }
 
 describe('FineRouter', () => {
-  const train = planted(1200, 24, 6, 6, 1);
-  const val = planted(300, 24, 6, 6, 1); // same centres (same seed), fresh noise rows
-  const test = planted(600, 24, 6, 6, 1);
+  const train = plantedBinary(1200, 24, 6, 6, 1);
+  const val = plantedBinary(300, 24, 6, 6, 1); // same centres (same seed), fresh noise rows
+  const test = plantedBinary(600, 24, 6, 6, 1);
 
   it('discovers the planted tasks, routes each to its winning model, and reports its choices', async () => {
     const r = getRouterFactory('finerouter').create({ moeFolds: 2, epochs: 30 });
